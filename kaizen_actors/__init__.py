@@ -1,0 +1,128 @@
+"""kaizen-actors: an async-native actor framework for multi-agent LLM coordination.
+
+Public names load lazily on first use, so ``import kaizen_actors`` stays
+cheap: kailash, litellm, nats, mcp and starlette load only when a feature
+that needs them is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # layer 0: wire
+    "Message": "kaizen_actors.messages",
+    "encode": "kaizen_actors.messages",
+    "decode": "kaizen_actors.messages",
+    "KaizenError": "kaizen_actors.messages",
+    "DecodeError": "kaizen_actors.messages",
+    "FrameTooLarge": "kaizen_actors.messages",
+    "ActorError": "kaizen_actors.messages",
+    "ActorNotFound": "kaizen_actors.messages",
+    "ActorStopped": "kaizen_actors.messages",
+    "ActorCrashed": "kaizen_actors.messages",
+    "AskTimeout": "kaizen_actors.messages",
+    "MailboxFull": "kaizen_actors.messages",
+    "SystemStopped": "kaizen_actors.messages",
+    "RestartIntensityExceeded": "kaizen_actors.messages",
+    "TransportError": "kaizen_actors.messages",
+    "SignatureError": "kaizen_actors.messages",
+    "OutputParseError": "kaizen_actors.messages",
+    "ModelError": "kaizen_actors.messages",
+    "ModelRateLimited": "kaizen_actors.messages",
+    "ModelTimeout": "kaizen_actors.messages",
+    "ModelConnectionError": "kaizen_actors.messages",
+    "ModelAuthError": "kaizen_actors.messages",
+    "ModelBadRequest": "kaizen_actors.messages",
+    "ToolError": "kaizen_actors.messages",
+    "BudgetExceeded": "kaizen_actors.messages",
+    "RunError": "kaizen_actors.messages",
+    "ConfigError": "kaizen_actors.messages",
+    "Usage": "kaizen_actors.events",
+    # layer 1: transport
+    "Transport": "kaizen_actors.transport",
+    "MemoryTransport": "kaizen_actors.transport",
+    "MemoryHub": "kaizen_actors.transport",
+    # layer 2: actors
+    "Actor": "kaizen_actors.actors",
+    "ActorContext": "kaizen_actors.actors",
+    "ActorRef": "kaizen_actors.actors",
+    "ActorSystem": "kaizen_actors.actors",
+    "Backoff": "kaizen_actors.actors",
+    "ChildSpec": "kaizen_actors.actors",
+    "DeadLetter": "kaizen_actors.actors",
+    "OneForAll": "kaizen_actors.actors",
+    "OneForOne": "kaizen_actors.actors",
+    "RestForOne": "kaizen_actors.actors",
+    "Supervisor": "kaizen_actors.actors",
+}
+
+_SUBMODULES = {"events", "messages", "transport", "actors", "agents", "coordination"}
+
+__all__ = [*_EXPORTS, *sorted(_SUBMODULES)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'kaizen_actors' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from . import actors, agents, coordination, events, messages, transport
+    from .actors import (
+        Actor,
+        ActorContext,
+        ActorRef,
+        ActorSystem,
+        Backoff,
+        ChildSpec,
+        DeadLetter,
+        OneForAll,
+        OneForOne,
+        RestForOne,
+        Supervisor,
+    )
+    from .events import Usage
+    from .messages import (
+        ActorCrashed,
+        ActorError,
+        ActorNotFound,
+        ActorStopped,
+        AskTimeout,
+        BudgetExceeded,
+        ConfigError,
+        DecodeError,
+        FrameTooLarge,
+        KaizenError,
+        MailboxFull,
+        Message,
+        ModelAuthError,
+        ModelBadRequest,
+        ModelConnectionError,
+        ModelError,
+        ModelRateLimited,
+        ModelTimeout,
+        OutputParseError,
+        RestartIntensityExceeded,
+        RunError,
+        SignatureError,
+        SystemStopped,
+        ToolError,
+        TransportError,
+        decode,
+        encode,
+    )
+    from .transport import MemoryHub, MemoryTransport, Transport

@@ -1,0 +1,30 @@
+"""Layer 2, actors: actors, refs, mailboxes, supervision trees and dead letters.
+
+Imports anyio and msgspec only; never kailash, litellm, nats or mcp.
+"""
+
+from ._actor import Actor, ActorContext
+from ._letters import DeadLetter, DeadLetters
+from ._mailbox import DEFAULT_MAILBOX_SIZE
+from ._ref import ActorRef
+from ._strategy import Backoff, ChildSpec, OneForAll, OneForOne, RestForOne, Strategy
+from ._supervisor import Supervisor
+from ._system import DEFAULT_ROOT_STRATEGY, ActorSystem
+
+__all__ = [
+    "DEFAULT_MAILBOX_SIZE",
+    "DEFAULT_ROOT_STRATEGY",
+    "Actor",
+    "ActorContext",
+    "ActorRef",
+    "ActorSystem",
+    "Backoff",
+    "ChildSpec",
+    "DeadLetter",
+    "DeadLetters",
+    "OneForAll",
+    "OneForOne",
+    "RestForOne",
+    "Strategy",
+    "Supervisor",
+]

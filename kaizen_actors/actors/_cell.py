@@ -1,0 +1,422 @@
+"""The actor cell: one actor's mailbox, lifecycle, drain task and supervision of its children.
+
+A cell outlives the actor instances it runs: a restart replaces the instance
+(a fresh one from the factory) and keeps the mailbox, so refs stay valid and
+queued messages are handled by the new instance. A cell runs a drain task
+only while its mailbox holds messages; an idle actor holds no task.
+
+Failures travel as system messages: a crashing child suspends itself and
+posts ``("failed", child, error)`` to its parent, which handles system
+messages before its own mail and applies its strategy, as OTP supervisors do.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.lowlevel
+
+from ..messages import ActorCrashed, ActorError, ActorStopped, RestartIntensityExceeded
+from ._actor import Actor, ActorContext
+from ._letters import Letter, current_cell
+from ._mailbox import Mailbox
+from ._ref import ActorRef
+from ._strategy import Intensity, OneForOne, Strategy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._system import ActorSystem
+
+__all__ = ["ActorCell"]
+
+logger = logging.getLogger("kaizen_actors")
+
+_BATCH = 64
+"""Messages handled between checkpoints when handlers never yield."""
+
+_DEFAULT_STRATEGY = OneForOne()
+_counter = itertools.count(1)
+
+
+def _type_name(exc: BaseException) -> str:
+    cls = type(exc)
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+
+
+class ActorCell:
+    """One actor in a system (internal)."""
+
+    def __init__(
+        self,
+        system: ActorSystem,
+        name: str,
+        parent: ActorCell | None,
+        factory: Callable[[], Actor],
+        *,
+        restart: str,
+        mailbox_size: int,
+    ) -> None:
+        self.system = system
+        self.name = name
+        self.parent = parent
+        self.factory = factory
+        self.restart = restart
+        self.mailbox: Mailbox[Letter] = Mailbox(mailbox_size)
+        self.ref = ActorRef(name, system, self)
+        self.ctx = ActorContext(self)
+        self.instance: Actor | None = None
+        self.children: list[ActorCell] = []
+        self.intensity = Intensity()
+        self.restarts = 0
+        self.handled = 0
+        self._system_queue: deque[tuple[Any, ...]] = deque()
+        self._running = False
+        self._suspended = True
+        self._stopping = False
+        self._exit_requested = False
+        self._scope: anyio.CancelScope | None = None
+        self._current: Letter | None = None
+        self._drained: anyio.Event | None = None
+        self._stopped = anyio.Event()
+
+    # -- state ---------------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        """Whether the cell accepts messages."""
+        return not self._stopping
+
+    @property
+    def strategy(self) -> Strategy:
+        """The strategy this cell applies to its children."""
+        instance = self.instance
+        strategy = getattr(instance, "supervisor_strategy", None) if instance is not None else None
+        return strategy if strategy is not None else _DEFAULT_STRATEGY
+
+    def __repr__(self) -> str:
+        return f"<ActorCell {self.name!r} queued={len(self.mailbox)}>"
+
+    # -- sending ---------------------------------------------------------------
+
+    def put_nowait(self, letter: Letter) -> None:
+        """Queue a letter without waiting.
+
+        Raises:
+            MailboxFull: when the mailbox is full.
+            ActorStopped: when the actor is stopping.
+
+        """
+        if self._stopping:
+            raise ActorStopped(f"actor {self.name!r} has stopped")
+        self.mailbox.put_nowait(letter)
+        if not self._running and not self._suspended:
+            self._schedule()
+
+    async def put(self, letter: Letter) -> None:
+        """Queue a letter, waiting while the mailbox is full.
+
+        Raises:
+            ActorStopped: when the actor is stopping.
+
+        """
+        if self._stopping:
+            raise ActorStopped(f"actor {self.name!r} has stopped")
+        mailbox = self.mailbox
+        if len(mailbox) >= mailbox.size:
+            await mailbox.put(letter)
+            if self._stopping:
+                self._dead_letter_queue(f"actor {self.name!r} stopped")
+                return
+        else:
+            mailbox._items.append(letter)
+        if not self._running and not self._suspended:
+            self._schedule()
+
+    def post_system(self, *message: Any) -> None:
+        """Queue a system message (child failed or exited); handled before mail."""
+        self._system_queue.append(message)
+        if not self._running:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        self._running = True
+        self._drained = None
+        self.system._start_soon(self._drain)
+
+    # -- the drain task ------------------------------------------------------------
+
+    async def _drain(self) -> None:
+        token = current_cell.set(self)
+        handled = 0
+        try:
+            with anyio.CancelScope() as scope:
+                self._scope = scope
+                while True:
+                    if self._system_queue:
+                        await self._handle_system(*self._system_queue.popleft())
+                        continue
+                    if self._suspended or self._stopping or not self.mailbox:
+                        break
+                    await self._handle(self.mailbox.get_nowait())
+                    if self._exit_requested:
+                        await self._exit_normally()
+                        break
+                    handled += 1
+                    if handled >= _BATCH:
+                        handled = 0
+                        await anyio.lowlevel.checkpoint()
+        finally:
+            self._scope = None
+            self._running = False
+            current_cell.reset(token)
+            letter, self._current = self._current, None
+            if letter is not None:
+                self._interrupted(letter)
+            if self._drained is not None:
+                self._drained.set()
+        if self._system_queue or (self.mailbox and not self._suspended and not self._stopping):
+            self._schedule()
+
+    async def _handle(self, letter: Letter) -> None:
+        self._current = letter
+        ctx = self.ctx
+        ctx._letter = letter
+        instance = self.instance
+        assert instance is not None
+        try:
+            with anyio.CancelScope() as scope:
+                letter.scope = scope
+                result = await instance.receive(letter.message, ctx)
+        except Exception as exc:
+            self._current = None
+            self._crashed(letter, exc)
+            return
+        finally:
+            ctx._letter = None
+        self._current = None
+        self.handled += 1
+        reply = letter.reply
+        if scope.cancelled_caught:
+            self._dead_letter(letter, "the asker was cancelled while the actor handled it")
+        elif reply is not None and not reply.set_result(result):
+            self._dead_letter(letter, "late reply: the asker had stopped waiting (timeout)")
+
+    def _crashed(self, letter: Letter, exc: Exception) -> None:
+        error_type = _type_name(exc)
+        logger.error(
+            "actor %r crashed on %s", self.name, type(letter.message).__name__, exc_info=exc
+        )
+        error = ActorCrashed(self.name, error_type, str(exc))
+        error.__cause__ = exc
+        if letter.reply is None or not letter.reply.set_exception(error):
+            self._dead_letter(letter, f"handler raised {error_type}: {exc}")
+        self._fail(exc)
+
+    def _interrupted(self, letter: Letter) -> None:
+        reason = f"actor {self.name!r} was stopped or restarted while handling it"
+        if letter.reply is None or not letter.reply.set_exception(ActorStopped(reason)):
+            self._dead_letter(letter, reason)
+
+    def _fail(self, exc: BaseException) -> None:
+        """Suspend and report the failure to the parent (or the system for the root)."""
+        self._suspended = True
+        if self.parent is None:
+            self.system._root_failed(exc)
+        else:
+            self.parent.post_system("failed", self, exc)
+
+    def request_exit(self) -> None:
+        """Ask for a normal exit after the current message."""
+        self._exit_requested = True
+        if not self._running and not self._stopping:
+            self._schedule()
+
+    async def _exit_normally(self) -> None:
+        self._exit_requested = False
+        self._suspended = True
+        if self.parent is None:
+            await self.stop("stopped itself")
+        else:
+            self.parent.post_system("exited", self, None)
+
+    # -- supervision (runs in the parent's drain task) ------------------------------
+
+    async def _handle_system(self, kind: str, child: ActorCell, exc: BaseException | None) -> None:
+        if child not in self.children or child._stopping:
+            return
+        if child.restart == "temporary" or (kind == "exited" and child.restart == "transient"):
+            reason = "crashed (temporary child)" if kind == "failed" else "stopped itself"
+            await child.stop(reason)
+            return
+        strategy = self.strategy
+        count = self.intensity.add(time.monotonic(), strategy)
+        if count > strategy.max_restarts:
+            await self._give_up(child, exc, strategy)
+            return
+        group = strategy.affected(self.children, child)
+        for cell in reversed(group):
+            await cell._terminate()
+        delay = strategy.backoff.delay(count)
+        if delay > 0:
+            await anyio.sleep(delay)
+        for cell in group:
+            if cell.restart == "temporary" and cell is not child:
+                await cell.stop("sibling failed (temporary child)")
+            elif not cell._stopping:
+                await cell._restart()
+
+    async def _give_up(
+        self, child: ActorCell, exc: BaseException | None, strategy: Strategy
+    ) -> None:
+        cause = f"{_type_name(exc)}: {exc}" if exc is not None else "a normal exit"
+        error = RestartIntensityExceeded(
+            f"supervisor {self.name!r} gave up: more than {strategy.max_restarts} restarts within "
+            f"{strategy.within:g} s; the last was {child.name!r} after {cause}"
+        )
+        logger.error("%s", error)
+        for cell in reversed(self.children):
+            await cell.stop("its supervisor gave up")
+        self._fail(error)
+
+    async def _terminate(self) -> None:
+        """End the current instance (cancelling its handler) but keep the cell and mailbox."""
+        self._suspended = True
+        await self._wait_drained(cancel=True)
+        for cell in reversed(self.children):
+            await cell.stop("its parent restarted")
+        await self._call_on_stop()
+
+    async def _restart(self) -> None:
+        self.restarts += 1
+        try:
+            await self.start_instance()
+        except Exception as exc:
+            logger.error("actor %r failed to restart", self.name, exc_info=exc)
+            self._fail(exc)
+
+    async def start_instance(self) -> None:
+        """Create a fresh instance from the factory and run its ``on_start``.
+
+        Raises:
+            Exception: whatever the factory or ``on_start`` raised.
+
+        """
+        instance = self.factory()
+        if not isinstance(instance, Actor) and not hasattr(instance, "receive"):
+            raise ActorError(
+                f"the factory of {self.name!r} returned {type(instance).__name__}, not an Actor"
+            )
+        self.instance = instance
+        token = current_cell.set(self)
+        try:
+            await instance.on_start(self.ctx)
+        except BaseException:
+            self.instance = None
+            raise
+        finally:
+            current_cell.reset(token)
+        self._suspended = False
+        if self.mailbox and not self._running:
+            self._schedule()
+
+    async def _call_on_stop(self) -> None:
+        instance, self.instance = self.instance, None
+        if instance is None:
+            return
+        with anyio.CancelScope(shield=True):
+            try:
+                await instance.on_stop(self.ctx)
+            except Exception as exc:
+                logger.error("on_stop of actor %r raised", self.name, exc_info=exc)
+
+    async def _wait_drained(self, *, cancel: bool, grace: float = 0.0) -> None:
+        if not self._running or current_cell.get() is self:
+            return
+        if self._drained is None:
+            self._drained = anyio.Event()
+        drained = self._drained
+        if not cancel:
+            with anyio.move_on_after(grace):
+                await drained.wait()
+        if self._running and self._scope is not None:
+            self._scope.cancel()
+        with anyio.CancelScope(shield=True):
+            await drained.wait()
+
+    # -- children and stopping ---------------------------------------------------------
+
+    async def spawn_child(
+        self,
+        factory: Callable[[], Actor],
+        *,
+        name: str | None,
+        mailbox_size: int | None,
+        restart: str,
+    ) -> ActorRef:
+        """Start a child cell under this one and return its ref."""
+        if restart not in ("permanent", "transient", "temporary"):
+            raise ValueError(
+                f"restart must be 'permanent', 'transient' or 'temporary', got {restart!r}"
+            )
+        if self._stopping:
+            raise ActorStopped(f"actor {self.name!r} is stopping and cannot spawn children")
+        if name is None:
+            name = f"{getattr(factory, '__name__', 'actor')}-{next(_counter)}"
+        size = mailbox_size if mailbox_size is not None else self.system.mailbox_size
+        cell = ActorCell(self.system, name, self, factory, restart=restart, mailbox_size=size)
+        await self.system._register(cell)
+        self.children.append(cell)
+        try:
+            await cell.start_instance()
+        except BaseException:
+            self.children.remove(cell)
+            cell._stopping = True
+            with anyio.CancelScope(shield=True):
+                await self.system._unregister(cell)
+            cell._stopped.set()
+            raise
+        return cell.ref
+
+    async def stop(self, reason: str = "stopped", *, grace: float = 0.0) -> None:
+        """Stop for good: children first, then the in-flight message, ``on_stop``, and the queue.
+
+        The in-flight message may finish within ``grace`` seconds; then it is cancelled.
+        Queued messages go to dead letters; their asks fail with ``ActorStopped``.
+        """
+        if self._stopping:
+            if current_cell.get() is not self:
+                await self._stopped.wait()
+            return
+        self._stopping = True
+        with anyio.CancelScope(shield=True):
+            await self.system._unregister(self)
+            for cell in reversed(self.children):
+                await cell.stop(reason, grace=grace)
+            await self._wait_drained(cancel=grace <= 0, grace=grace)
+            await self._call_on_stop()
+            self._dead_letter_queue(f"actor {self.name!r} {reason}")
+            if self.parent is not None and self in self.parent.children:
+                self.parent.children.remove(self)
+            self._stopped.set()
+
+    def _dead_letter_queue(self, reason: str) -> None:
+        for letter in self.mailbox.take_all():
+            if letter.reply is None or not letter.reply.set_exception(ActorStopped(reason)):
+                self._dead_letter(letter, reason)
+
+    def _dead_letter(self, letter: Letter, reason: str) -> None:
+        self.system.dead_letters.record(
+            letter.message, recipient=self.name, reason=reason, sender=letter.sender
+        )
+
+    async def wait_stopped(self) -> None:
+        """Wait until the cell has stopped."""
+        await self._stopped.wait()

@@ -1,0 +1,185 @@
+"""``ActorRef``: the address of an actor, local or remote."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ..messages import ActorNotFound, ActorStopped, AskTimeout
+from ..transport import EventSink, ReplySlot, wait_reply
+from ._letters import Letter, current_cell
+
+if TYPE_CHECKING:
+    from ._cell import ActorCell
+    from ._system import ActorSystem
+
+__all__ = ["ActorRef"]
+
+
+def _sender() -> str | None:
+    cell = current_cell.get()
+    return cell.name if cell is not None else None
+
+
+class ActorRef:
+    """The address of an actor by name in its system's namespace.
+
+    A ref stays valid across restarts of the actor (the mailbox is kept). It
+    resolves the name again when the actor it knew stopped, so a ref to a
+    child that its supervisor re-created reaches the new one. Names that no
+    local actor serves go through the system's transport.
+
+    Version added: 0.1
+    """
+
+    __slots__ = ("_cell", "_system", "name")
+
+    def __init__(self, name: str, system: ActorSystem, cell: ActorCell | None = None) -> None:
+        self.name = name
+        self._system = system
+        self._cell = cell
+
+    def _local(self) -> ActorCell | None:
+        cell = self._cell
+        if cell is None or cell._stopping:
+            cell = self._system._cells.get(self.name)
+            if cell is not None:
+                self._cell = cell
+        return cell
+
+    async def tell(self, message: Any) -> None:
+        """Send ``message``; waits while the actor's mailbox is full.
+
+        Over NATS this is a publish: it waits only for the client's buffer.
+        A message for an actor nobody serves goes to dead letters.
+
+        Raises:
+            SystemStopped: when the system is not running.
+
+        """
+        cell = self._local()
+        sender = _sender()
+        if cell is not None:
+            try:
+                await cell.put(Letter(message, sender))
+            except ActorStopped as exc:
+                self._system.dead_letters.record(
+                    message, recipient=self.name, reason=str(exc), sender=sender
+                )
+            return
+        try:
+            await self._system._remote().tell(self.name, message, sender)
+        except ActorNotFound as exc:
+            self._system.dead_letters.record(
+                message, recipient=self.name, reason=str(exc), sender=sender
+            )
+
+    def tell_nowait(self, message: Any) -> None:
+        """Send ``message`` without waiting.
+
+        Raises:
+            MailboxFull: when the actor's mailbox is full.
+            ActorNotFound: when no local actor serves the name (remote actors
+                take ``await tell()``).
+
+        """
+        cell = self._local()
+        sender = _sender()
+        if cell is None:
+            self._system._check_running()
+            self._system.dead_letters.record(
+                message, recipient=self.name, reason="no local actor by this name", sender=sender
+            )
+            raise ActorNotFound(
+                f"no local actor named {self.name!r}; use `await ref.tell()` for remote actors"
+            )
+        try:
+            cell.put_nowait(Letter(message, sender))
+        except ActorStopped as exc:
+            self._system.dead_letters.record(
+                message, recipient=self.name, reason=str(exc), sender=sender
+            )
+            raise ActorNotFound(str(exc)) from None
+
+    async def ask(
+        self,
+        message: Any,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - an ask without a deadline can hang
+        on_event: EventSink | None = None,
+    ) -> Any:
+        """Send ``message`` and wait for the handler's return value.
+
+        Args:
+            message: the message.
+            timeout: seconds to wait for the reply; the system's ``ask_timeout``
+                (5 s by default) when ``None``; ``math.inf`` waits forever.
+            on_event: awaited with each event the handler emits with ``ctx.emit``.
+
+        Cancelling the caller cancels the handler's work on this message
+        (in-process). After a timeout the handler goes on; its late reply is
+        recorded in dead letters.
+
+        Raises:
+            AskTimeout: when no reply came within ``timeout``.
+            ActorCrashed: at once when the handler raised; names its exception.
+            ActorNotFound: at once when nobody serves the name, or the actor stopped.
+
+        """
+        system = self._system
+        if timeout is None:
+            timeout = system.ask_timeout
+        cell = self._local()
+        sender = _sender()
+        if cell is None:
+            return await system._remote().ask(self.name, message, sender, timeout, on_event)
+        slot = ReplySlot()
+        letter = Letter(message, sender, slot, on_event)
+        try:
+            with anyio.fail_after(timeout if timeout != math.inf else None):
+                await cell.put(letter)
+        except TimeoutError:
+            slot.abandoned = True
+            raise AskTimeout(
+                f"{self.name!r} did not take the message within {timeout:g} s (mailbox full)"
+            ) from None
+        except BaseException:
+            slot.abandoned = True
+            raise
+        try:
+            return await wait_reply(slot, timeout, recipient=self.name)
+        except anyio.get_cancelled_exc_class():
+            if letter.scope is not None and not slot.done:
+                letter.scope.cancel()
+            raise
+
+    async def stop(self) -> None:
+        """Stop the actor for good and wait until it has stopped.
+
+        Its supervisor does not restart it. Queued messages go to dead letters.
+        Stopping an actor that is not running does nothing.
+        """
+        cell = self._local()
+        if cell is not None:
+            await cell.stop("stopped by request")
+
+    async def wait_stopped(self) -> None:
+        """Wait until this actor (as the ref last knew it) has stopped."""
+        cell = self._cell or self._local()
+        if cell is not None:
+            await cell.wait_stopped()
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ActorRef)
+            and other.name == self.name
+            and other._system.name == self._system.name
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._system.name, self.name))
+
+    def __repr__(self) -> str:
+        return f"<ActorRef {self._system.name}/{self.name}>"

@@ -1,0 +1,273 @@
+"""``ActorSystem``: the namespace, task group and root supervisor that actors run in."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Self
+
+import anyio
+
+from ..messages import ActorError, ActorNotFound, ActorStopped, SystemStopped
+from ..transport import EventSink, MemoryTransport, Replier, Transport
+from ._cell import ActorCell
+from ._letters import DeadLetters, Letter
+from ._mailbox import DEFAULT_MAILBOX_SIZE
+from ._ref import ActorRef
+from ._strategy import OneForOne, Strategy
+from ._supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from types import TracebackType
+
+    from anyio.abc import TaskGroup
+
+    from ._actor import Actor
+
+__all__ = ["DEFAULT_ROOT_STRATEGY", "ActorSystem"]
+
+logger = logging.getLogger("kaizen_actors")
+
+DEFAULT_ROOT_STRATEGY = OneForOne(max_restarts=3, within=5.0)
+"""The root supervisor's strategy: like OTP, 3 restarts within 5 s, then it gives up."""
+
+ROOT_NAME = "$root"
+
+
+def _make_transport(transport: Transport | str | None) -> Transport:
+    if transport is None or transport == "memory":
+        return MemoryTransport()
+    if isinstance(transport, Transport):
+        return transport
+    if isinstance(transport, str) and transport.startswith(
+        ("nats://", "tls://", "ws://", "wss://")
+    ):
+        from ..transport.nats import NatsTransport
+
+        return NatsTransport(transport)
+    raise ValueError(
+        f"transport must be None, 'memory', a nats:// URL or a Transport, got {transport!r}"
+    )
+
+
+class ActorSystem:
+    """Runs actors: a namespace of names, a task group, a root supervisor and dead letters.
+
+    Use it as an async context manager; leaving it shuts every actor down.
+    Actors spawned with :meth:`spawn` are children of the root supervisor
+    (``OneForOne``, 3 restarts within 5 s by default, ``root_strategy=`` to
+    change). When the root itself gives up, the system stops every actor,
+    keeps the error in :attr:`failure`, logs it, and further sends raise
+    ``SystemStopped``.
+
+    Args:
+        name: the namespace. Systems with the same name on the same transport
+            (a NATS server, or a shared ``MemoryHub``) see each other's actors.
+        transport: ``None`` or ``"memory"`` (this process only), a ``nats://``
+            URL, or a ``Transport``.
+        mailbox_size: default bound of mailboxes (1,000 messages).
+        ask_timeout: default ``ask`` timeout in seconds (5 s).
+        root_strategy: the root supervisor's strategy.
+        dead_letter_capacity: how many dead letters are kept for inspection.
+
+    Version added: 0.1
+
+    """
+
+    def __init__(
+        self,
+        name: str = "kaizen",
+        transport: Transport | str | None = None,
+        *,
+        mailbox_size: int = DEFAULT_MAILBOX_SIZE,
+        ask_timeout: float = 5.0,
+        root_strategy: Strategy = DEFAULT_ROOT_STRATEGY,
+        dead_letter_capacity: int = 1000,
+    ) -> None:
+        if not name or any(c in name for c in " .*>\t\n"):
+            raise ValueError(
+                f"system name must be non-empty without spaces, '.', '*' or '>': {name!r}"
+            )
+        self.name = name
+        self.transport = _make_transport(transport)
+        self.mailbox_size = mailbox_size
+        self.ask_timeout = ask_timeout
+        self.root_strategy = root_strategy
+        self.dead_letters = DeadLetters(dead_letter_capacity)
+        self.failure: BaseException | None = None
+        self._cells: dict[str, ActorCell] = {}
+        self._tg: TaskGroup | None = None
+        self._root: ActorCell | None = None
+        self._running = False
+        self._stopped = anyio.Event()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._tg is not None:
+            raise SystemStopped(f"actor system {self.name!r} was already started; make a new one")
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        try:
+            await self.transport.start(self.name, self._deliver, self.dead_letters.record)
+            strategy = self.root_strategy
+            self._root = ActorCell(
+                self,
+                ROOT_NAME,
+                None,
+                lambda: Supervisor(strategy=strategy),
+                restart="permanent",
+                mailbox_size=1,
+            )
+            await self._root.start_instance()
+            self._running = True
+        except BaseException as exc:
+            self._tg.cancel_scope.cancel()
+            await self._tg.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        await self.shutdown()
+        assert self._tg is not None
+        self._tg.cancel_scope.cancel()
+        return await self._tg.__aexit__(exc_type, exc, tb)
+
+    async def shutdown(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a drain deadline
+        """Stop every actor, children before parents, running their ``on_stop`` hooks.
+
+        Messages being handled may finish within ``timeout`` seconds, then
+        they are cancelled. Queued messages go to dead letters. Safe to call
+        twice; the task group ends when the ``async with`` block exits.
+        """
+        if not self._running:
+            await self._stopped.wait() if self._root is not None else None
+            return
+        self._running = False
+        root = self._root
+        assert root is not None
+        with anyio.CancelScope(shield=True):
+            await root.stop("the system shut down", grace=timeout)
+            await self.transport.close()
+        self._stopped.set()
+
+    @property
+    def running(self) -> bool:
+        """Whether the system accepts spawns and messages."""
+        return self._running
+
+    def _check_running(self) -> None:
+        if not self._running:
+            detail = f": {self.failure}" if self.failure is not None else ""
+            raise SystemStopped(
+                f"actor system {self.name!r} is not running; use it inside `async with`{detail}"
+            )
+
+    def _start_soon(self, fn: Callable[[], Awaitable[Any]]) -> None:
+        assert self._tg is not None
+        self._tg.start_soon(fn)
+
+    def _root_failed(self, exc: BaseException) -> None:
+        self.failure = exc
+        logger.error("the root supervisor of system %r gave up; stopping the system", self.name)
+        if self._tg is not None:
+            self._tg.start_soon(self.shutdown)
+
+    # -- actors -------------------------------------------------------------------------
+
+    async def spawn(
+        self,
+        factory: Callable[[], Actor],
+        *,
+        name: str | None = None,
+        mailbox_size: int | None = None,
+        restart: str = "transient",
+    ) -> ActorRef:
+        """Start an actor under the root supervisor and return its ref.
+
+        Args:
+            factory: zero-argument callable returning a fresh ``Actor`` (a class
+                works); called again for every restart.
+            name: the actor's name in the namespace (generated when ``None``).
+            mailbox_size: mailbox bound; the system default when ``None``.
+            restart: ``"transient"`` by default: restarted after a crash, not
+                after it stops itself. ``"permanent"`` or ``"temporary"`` as in OTP.
+
+        Raises:
+            SystemStopped: when the system is not running.
+            ActorError: when ``name`` is already served in this system.
+            Exception: whatever the actor's ``on_start`` raised.
+
+        """
+        self._check_running()
+        assert self._root is not None
+        return await self._root.spawn_child(
+            factory, name=name, mailbox_size=mailbox_size, restart=restart
+        )
+
+    def ref(self, name: str) -> ActorRef:
+        """A ref to the actor ``name``, in this system or elsewhere in the namespace.
+
+        The name is not checked here: sending to a name nobody serves fails
+        then (``ask``) or goes to dead letters (``tell``).
+        """
+        cell = self._cells.get(name)
+        return cell.ref if cell is not None else ActorRef(name, self)
+
+    def actors(self) -> list[str]:
+        """Names of the actors running in this system."""
+        return list(self._cells)
+
+    def _remote(self) -> Transport:
+        self._check_running()
+        return self.transport
+
+    async def _register(self, cell: ActorCell) -> None:
+        if cell.name in self._cells:
+            raise ActorError(
+                f"an actor named {cell.name!r} already runs in system {self.name!r}; "
+                "pick another name or stop it first"
+            )
+        self._cells[cell.name] = cell
+        try:
+            await self.transport.advertise(cell.name)
+        except BaseException:
+            del self._cells[cell.name]
+            raise
+
+    async def _unregister(self, cell: ActorCell) -> None:
+        if self._cells.get(cell.name) is cell:
+            del self._cells[cell.name]
+            await self.transport.withdraw(cell.name)
+
+    async def _deliver(
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        reply: Replier | None,
+        on_event: EventSink | None,
+    ) -> None:
+        """Deliver a message that came through the transport to a local actor."""
+        cell = self._cells.get(name)
+        letter = Letter(message, sender, reply, on_event)
+        if cell is not None:
+            try:
+                await cell.put(letter)
+            except ActorStopped as exc:
+                error: ActorNotFound = exc
+            else:
+                return
+        else:
+            error = ActorNotFound(f"no actor named {name!r} in system {self.name!r}")
+        if reply is None or not reply.set_exception(error):
+            self.dead_letters.record(message, recipient=name, reason=str(error), sender=sender)
+
+    def __repr__(self) -> str:
+        state = "running" if self._running else "stopped"
+        return f"<ActorSystem {self.name!r} {state} actors={len(self._cells)}>"

@@ -1,0 +1,20 @@
+"""Layer 1, transport: moving messages between actor systems.
+
+``MemoryTransport`` connects systems inside one process; ``NatsTransport``
+(``kaizen_actors.transport.nats``, loaded on first use) connects processes
+and machines through a NATS server.
+"""
+
+from ._base import Deliver, EventSink, Replier, ReplySlot, Transport, wait_reply
+from ._memory import MemoryHub, MemoryTransport
+
+__all__ = [
+    "Deliver",
+    "EventSink",
+    "MemoryHub",
+    "MemoryTransport",
+    "Replier",
+    "ReplySlot",
+    "Transport",
+    "wait_reply",
+]

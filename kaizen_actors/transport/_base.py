@@ -1,0 +1,162 @@
+"""What a transport is: the interface between an actor system and the wire."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import anyio
+
+from ..messages import AskTimeout
+
+__all__ = ["Deliver", "EventSink", "Replier", "ReplySlot", "Transport", "wait_reply"]
+
+EventSink = Callable[[Any], Awaitable[None]]
+"""An async callback that receives the events an actor emits while it handles an ask."""
+
+
+class Replier(Protocol):
+    """Where the reply to an ``ask`` goes (a local slot, or a reply subject)."""
+
+    def set_result(self, value: Any) -> bool:
+        """Deliver the reply; False when nobody waits for it any more."""
+
+    def set_exception(self, error: BaseException) -> bool:
+        """Deliver an error; False when nobody waits for it any more."""
+
+
+class Deliver(Protocol):
+    """The actor system's entry point for messages arriving from a transport."""
+
+    async def __call__(
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        reply: Replier | None,
+        on_event: EventSink | None,
+    ) -> None:
+        """Put ``message`` in the mailbox of the local actor ``name`` (waits while it is full)."""
+
+
+class ReplySlot:
+    """A one-shot slot an ``ask`` waits on for its reply.
+
+    ``abandoned`` is set when the asker stopped waiting (timeout or
+    cancellation); a reply that arrives later is recorded as a dead letter.
+    """
+
+    __slots__ = ("_event", "abandoned", "done", "error", "value")
+
+    def __init__(self) -> None:
+        self._event = anyio.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+        self.abandoned = False
+
+    def set_result(self, value: Any) -> bool:
+        """Deliver the reply; returns False when nobody waits for it any more."""
+        if self.done:
+            return False
+        self.done = True
+        self.value = value
+        self._event.set()
+        return not self.abandoned
+
+    def set_exception(self, error: BaseException) -> bool:
+        """Deliver an error instead of a reply; returns False when nobody waits."""
+        if self.done:
+            return False
+        self.done = True
+        self.error = error
+        self._event.set()
+        return not self.abandoned
+
+    async def wait(self) -> Any:
+        """Wait for the reply and return it, or raise the error delivered."""
+        await self._event.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+async def wait_reply(slot: ReplySlot, timeout: float, *, recipient: str) -> Any:
+    """Wait for ``slot`` up to ``timeout`` seconds.
+
+    Raises:
+        AskTimeout: when no reply came in time; the slot is then abandoned.
+
+    """
+    with anyio.move_on_after(timeout):
+        try:
+            return await slot.wait()
+        except BaseException:
+            slot.abandoned = True
+            raise
+    slot.abandoned = True
+    raise AskTimeout(f"no reply from {recipient!r} within {timeout:g} s")
+
+
+class Transport(ABC):
+    """Moves messages between actor systems that share a namespace.
+
+    An ``ActorSystem`` delivers to its own actors directly; it uses the
+    transport for names it does not serve itself. Implementations:
+    :class:`MemoryTransport` (in-process) and ``NatsTransport`` (NATS).
+
+    Version added: 0.1
+    """
+
+    @abstractmethod
+    async def start(self, namespace: str, deliver: Deliver, dead_letter: DeadLetterSink) -> None:
+        """Connect and start routing inbound messages of ``namespace`` to ``deliver``."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop serving and disconnect; safe to call twice."""
+
+    @abstractmethod
+    async def advertise(self, name: str) -> None:
+        """Start receiving messages for the local actor ``name``."""
+
+    @abstractmethod
+    async def withdraw(self, name: str) -> None:
+        """Stop receiving messages for ``name``."""
+
+    @abstractmethod
+    async def tell(self, name: str, message: Any, sender: str | None) -> None:
+        """Send ``message`` to ``name`` somewhere in the namespace.
+
+        Raises:
+            ActorNotFound: when the transport knows that nobody serves ``name``.
+
+        """
+
+    @abstractmethod
+    async def ask(
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        timeout: float,
+        on_event: EventSink | None,
+    ) -> Any:
+        """Send ``message`` to ``name`` and return its reply.
+
+        Raises:
+            ActorNotFound: at once when nobody serves ``name``.
+            AskTimeout: when no reply arrives within ``timeout`` seconds.
+            ActorCrashed: when the remote handler raised.
+
+        """
+
+
+class DeadLetterSink(Protocol):
+    """Records what a transport had to drop."""
+
+    def __call__(
+        self, message: Any, *, recipient: str, reason: str, sender: str | None = None
+    ) -> None:
+        """Record a dropped message or frame."""

@@ -1,0 +1,175 @@
+"""Wire frames: the msgpack envelopes that carry messages and replies between systems.
+
+A request frame is an ``Envelope``; its ``body`` is the message encoded by
+:func:`kaizen_actors.encode`. A reply frame is a ``ReplyFrame``. No pickle:
+every value is msgpack, and a reply that is a ``Message`` comes back as one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ..messages import (
+    TAG_FIELD,
+    ActorCrashed,
+    ActorNotFound,
+    ActorStopped,
+    DecodeError,
+    FrameTooLarge,
+    KaizenError,
+    Message,
+    decode,
+    encode,
+)
+
+__all__ = [
+    "DEFAULT_MAX_FRAME",
+    "Envelope",
+    "ReplyFrame",
+    "decode_envelope",
+    "decode_reply",
+    "encode_envelope",
+    "encode_reply",
+    "error_reply",
+]
+
+DEFAULT_MAX_FRAME = 1024 * 1024
+"""Largest frame (bytes) a transport sends or accepts by default: NATS's default max_payload."""
+
+
+class Envelope(msgspec.Struct, array_like=True, omit_defaults=True):
+    """A message on the wire, addressed to an actor name."""
+
+    to: str
+    body: msgspec.Raw
+    sender: str | None = None
+    events: str | None = None
+    msg_id: str | None = None
+
+
+class ReplyFrame(msgspec.Struct, array_like=True, omit_defaults=True):
+    """The reply to an ask: a value, or an error kind with type and text."""
+
+    body: msgspec.Raw = msgspec.Raw(b"\xc0")
+    error_kind: str = ""
+    error_type: str = ""
+    error_message: str = ""
+
+
+_encoder = msgspec.msgpack.Encoder()
+_envelope_decoder = msgspec.msgpack.Decoder(Envelope)
+_reply_decoder = msgspec.msgpack.Decoder(ReplyFrame)
+
+
+def _check_size(data: bytes, limit: int) -> bytes:
+    if len(data) > limit:
+        raise FrameTooLarge(
+            f"frame of {len(data)} bytes exceeds the limit of {limit} bytes; send a smaller "
+            "message or raise max_frame_size (and the NATS server's max_payload)"
+        )
+    return data
+
+
+def encode_envelope(
+    to: str,
+    message: Message,
+    *,
+    sender: str | None = None,
+    events: str | None = None,
+    msg_id: str | None = None,
+    limit: int = DEFAULT_MAX_FRAME,
+) -> bytes:
+    """Encode a message addressed to ``to``.
+
+    Raises:
+        TypeError: when ``message`` is not a ``Message``.
+        FrameTooLarge: when the frame exceeds ``limit`` bytes.
+
+    """
+    body = msgspec.Raw(encode(message))
+    frame = Envelope(to, body, sender, events, msg_id)
+    return _check_size(_encoder.encode(frame), limit)
+
+
+def decode_envelope(data: bytes, *, limit: int = DEFAULT_MAX_FRAME) -> tuple[Envelope, Message]:
+    """Decode a request frame and its message.
+
+    Raises:
+        DecodeError: for a malformed frame, an unknown tag, or an oversized frame.
+
+    """
+    _check_size(data, limit)
+    try:
+        envelope = _envelope_decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise DecodeError(f"malformed frame: {exc}") from exc
+    return envelope, decode(envelope.body)
+
+
+def encode_reply(value: Any, *, limit: int = DEFAULT_MAX_FRAME) -> bytes:
+    """Encode a handler's return value as a reply frame.
+
+    A value msgpack cannot carry becomes an ``ActorCrashed`` reply naming its type.
+    """
+    try:
+        body = msgspec.Raw(_encoder.encode(value))
+    except TypeError as exc:
+        return error_reply(
+            ActorCrashed(
+                "?", "TypeError", f"reply of type {type(value).__name__} cannot be encoded: {exc}"
+            )
+        )
+    frame = _encoder.encode(ReplyFrame(body))
+    if len(frame) > limit:
+        return error_reply(
+            ActorCrashed("?", "FrameTooLarge", f"reply of {len(frame)} bytes > {limit}")
+        )
+    return frame
+
+
+def error_reply(error: BaseException) -> bytes:
+    """Encode an error as a reply frame that the asker re-raises as the same kind."""
+    if isinstance(error, ActorCrashed):
+        frame = ReplyFrame(
+            error_kind="crashed",
+            error_type=error.error_type,
+            error_message=f"{error.actor}\x00{error.error_message}",
+        )
+    elif isinstance(error, ActorStopped):
+        frame = ReplyFrame(error_kind="stopped", error_message=str(error))
+    elif isinstance(error, ActorNotFound):
+        frame = ReplyFrame(error_kind="not_found", error_message=str(error))
+    else:
+        frame = ReplyFrame(
+            error_kind="error", error_type=type(error).__name__, error_message=str(error)
+        )
+    return _encoder.encode(frame)
+
+
+def decode_reply(data: bytes) -> Any:
+    """Decode a reply frame: return its value, or raise the error it carries.
+
+    Raises:
+        ActorCrashed, ActorStopped, ActorNotFound: as the remote side reported.
+        DecodeError: for a malformed reply frame.
+
+    """
+    try:
+        frame = _reply_decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise DecodeError(f"malformed reply frame: {exc}") from exc
+    if frame.error_kind == "crashed":
+        actor, _, text = frame.error_message.partition("\x00")
+        raise ActorCrashed(actor, frame.error_type, text)
+    if frame.error_kind == "stopped":
+        raise ActorStopped(frame.error_message)
+    if frame.error_kind == "not_found":
+        raise ActorNotFound(frame.error_message)
+    if frame.error_kind:
+        raise KaizenError(f"{frame.error_type}: {frame.error_message}")
+    value = msgspec.msgpack.decode(frame.body)
+    if isinstance(value, dict) and TAG_FIELD in value:
+        return decode(frame.body)
+    return value
