@@ -3,6 +3,7 @@
 Imports anyio and msgspec only; never kailash, litellm, nats or mcp.
 """
 
+from .._meta import publish
 from ._actor import Actor, ActorContext
 from ._letters import DeadLetter, DeadLetters
 from ._mailbox import DEFAULT_MAILBOX_SIZE
@@ -28,3 +29,5 @@ __all__ = [
     "Strategy",
     "Supervisor",
 ]
+
+publish(__all__, globals())

@@ -156,6 +156,10 @@ class ActorSystem:
             await self.transport.close()
         self._stopped.set()
 
+    async def wait_stopped(self) -> None:
+        """Wait until the system has shut down (by request, or because its root gave up)."""
+        await self._stopped.wait()
+
     @property
     def running(self) -> bool:
         """Whether the system accepts spawns and messages."""

@@ -18,7 +18,17 @@ _registry: dict[str, type[Message]] = {}
 _generation = 0
 
 
-class Message(msgspec.Struct, tag=True, tag_field=TAG_FIELD):
+class _MessageMeta(type(msgspec.Struct)):  # type: ignore[misc]
+    """Registers each ``Message`` subclass by its tag once msgspec has set the tag."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any):
+        cls = super().__new__(mcls, name, bases, namespace, **kwargs)
+        if any(isinstance(base, _MessageMeta) for base in bases):
+            _register(cls)
+        return cls
+
+
+class Message(msgspec.Struct, metaclass=_MessageMeta, tag=True, tag_field=TAG_FIELD):
     """Base class for messages that actors exchange.
 
     A subclass is a ``msgspec.Struct``: declare fields with annotations. It is
@@ -41,21 +51,19 @@ class Message(msgspec.Struct, tag=True, tag_field=TAG_FIELD):
 
     """
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        global _generation
-        tag = cls.__struct_config__.tag
-        if not isinstance(tag, str):
-            raise TypeError(f"{cls.__qualname__}: a Message tag must be a string, got {tag!r}")
-        other = _registry.get(tag)
-        if other is not None and other is not cls and _same_class(other, cls) is False:
-            raise TypeError(
-                f"message tag {tag!r} of {cls.__module__}.{cls.__qualname__} is already used by "
-                f"{other.__module__}.{other.__qualname__}; "
-                f'give one of them its own tag: class {cls.__name__}(Message, tag="app.{tag}")'
-            )
-        _registry[tag] = cls
-        _generation += 1
+
+def _register(cls: type[Message]) -> None:
+    global _generation
+    tag = cls.__struct_config__.tag
+    other = _registry.get(tag)
+    if other is not None and not _same_class(other, cls):
+        raise TypeError(
+            f"message tag {tag!r} of {cls.__module__}.{cls.__qualname__} is already used by "
+            f"{other.__module__}.{other.__qualname__}; "
+            f'give one of them its own tag: class {cls.__name__}(Message, tag="app.{tag}")'
+        )
+    _registry[tag] = cls
+    _generation += 1
 
 
 def _same_class(a: type, b: type) -> bool:

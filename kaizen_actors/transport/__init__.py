@@ -5,6 +5,7 @@
 and machines through a NATS server.
 """
 
+from .._meta import publish
 from ._base import Deliver, EventSink, Replier, ReplySlot, Transport, wait_reply
 from ._memory import MemoryHub, MemoryTransport
 
@@ -18,3 +19,5 @@ __all__ = [
     "Transport",
     "wait_reply",
 ]
+
+publish(__all__, globals())

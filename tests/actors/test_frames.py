@@ -1,0 +1,58 @@
+"""Malformed frames arriving from a transport are dropped into dead letters; nothing crashes."""
+
+from __future__ import annotations
+
+import contextlib
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kaizen_actors as ka
+from kaizen_actors.transport._frames import decode_envelope, encode_envelope
+
+from .common import Count, Ping, Recorder
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_bad_frames_land_in_dead_letters_and_the_system_keeps_serving() -> None:
+    transport = ka.MemoryTransport(wire=True)
+    async with ka.ActorSystem(transport=transport) as system:
+        ref = await system.spawn(Recorder, name="rec")
+        await transport.deliver_frame(b"\x93garbage")
+        await transport.deliver_frame(msgspec.msgpack.encode(["rec", {"$type": "nope"}]))
+        await transport.deliver_frame(encode_envelope("rec", Ping(9)))
+        assert await ref.ask(Count()) == 1
+        reasons = [d.reason for d in system.dead_letters]
+        assert len(reasons) == 2
+        assert all(r.startswith("bad frame:") for r in reasons)
+        assert "nope" in reasons[1]
+
+
+async def test_an_oversized_frame_is_refused_with_a_clear_error() -> None:
+    with pytest.raises(ka.FrameTooLarge, match="exceeds the limit of 100 bytes"):
+        encode_envelope("rec", _Big("x" * 200), limit=100)
+
+
+class _Big(ka.Message, tag="test.frames.Big"):
+    text: str
+
+
+async def test_wire_mode_refuses_messages_that_are_not_messages() -> None:
+    hub = ka.MemoryHub()
+    async with (
+        ka.ActorSystem("w", ka.MemoryTransport(hub, wire=True)) as host,
+        ka.ActorSystem("w", ka.MemoryTransport(hub, wire=True)) as client,
+    ):
+        await host.spawn(Recorder, name="rec")
+        with pytest.raises(TypeError, match="Message"):
+            await client.ref("rec").tell({"n": 1})
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=128))
+def test_random_frames_raise_only_decode_error(data: bytes) -> None:
+    with contextlib.suppress(ka.DecodeError):
+        decode_envelope(data)
