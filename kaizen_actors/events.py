@@ -14,6 +14,7 @@ from typing import Any, Union
 
 import msgspec
 
+from .messages._codec import DECODE_FAILURES
 from .messages._errors import DecodeError
 from .messages._message import TAG_FIELD
 
@@ -156,5 +157,5 @@ def decode_event(data: bytes) -> Event:
     """
     try:
         return _decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except DECODE_FAILURES as exc:
         raise DecodeError(f"cannot decode event: {exc}") from exc

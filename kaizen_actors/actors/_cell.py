@@ -54,6 +54,30 @@ def _type_name(exc: BaseException) -> str:
 class ActorCell:
     """One actor in a system (internal)."""
 
+    __slots__ = (
+        "_current",
+        "_drained",
+        "_exit_requested",
+        "_intensity",
+        "_running",
+        "_scope",
+        "_stopped",
+        "_stopping",
+        "_suspended",
+        "_system_queue",
+        "children",
+        "ctx",
+        "factory",
+        "instance",
+        "mailbox",
+        "name",
+        "parent",
+        "ref",
+        "restart",
+        "restarts",
+        "system",
+    )
+
     def __init__(
         self,
         system: ActorSystem,
@@ -74,10 +98,9 @@ class ActorCell:
         self.ctx = ActorContext(self)
         self.instance: Actor | None = None
         self.children: list[ActorCell] = []
-        self.intensity = Intensity()
         self.restarts = 0
-        self.handled = 0
-        self._system_queue: deque[tuple[Any, ...]] = deque()
+        self._intensity: Intensity | None = None
+        self._system_queue: deque[tuple[Any, ...]] | None = None
         self._running = False
         self._suspended = True
         self._stopping = False
@@ -85,7 +108,7 @@ class ActorCell:
         self._scope: anyio.CancelScope | None = None
         self._current: Letter | None = None
         self._drained: anyio.Event | None = None
-        self._stopped = anyio.Event()
+        self._stopped: anyio.Event | None = None
 
     # -- state ---------------------------------------------------------------
 
@@ -142,6 +165,8 @@ class ActorCell:
 
     def post_system(self, *message: Any) -> None:
         """Queue a system message (child failed or exited); handled before mail."""
+        if self._system_queue is None:
+            self._system_queue = deque()
         self._system_queue.append(message)
         if not self._running:
             self._schedule()
@@ -155,6 +180,7 @@ class ActorCell:
 
     async def _drain(self) -> None:
         token = current_cell.set(self)
+        mailbox = self.mailbox
         handled = 0
         try:
             with anyio.CancelScope() as scope:
@@ -163,9 +189,15 @@ class ActorCell:
                     if self._system_queue:
                         await self._handle_system(*self._system_queue.popleft())
                         continue
-                    if self._suspended or self._stopping or not self.mailbox:
+                    if self._suspended or self._stopping:
                         break
-                    await self._handle(self.mailbox.get_nowait())
+                    if not mailbox:
+                        # Linger for one scheduling round: an asker that gets its
+                        # reply usually asks again at once, and finds us running.
+                        await anyio.lowlevel.checkpoint()
+                        if not mailbox:
+                            break
+                    await self._handle(mailbox.get_nowait())
                     if self._exit_requested:
                         await self._exit_normally()
                         break
@@ -182,19 +214,15 @@ class ActorCell:
                 self._interrupted(letter)
             if self._drained is not None:
                 self._drained.set()
-        if self._system_queue or (self.mailbox and not self._suspended and not self._stopping):
+        if self._system_queue or (mailbox and not self._suspended and not self._stopping):
             self._schedule()
 
     async def _handle(self, letter: Letter) -> None:
         self._current = letter
         ctx = self.ctx
         ctx._letter = letter
-        instance = self.instance
-        assert instance is not None
         try:
-            with anyio.CancelScope() as scope:
-                letter.scope = scope
-                result = await instance.receive(letter.message, ctx)
+            result = await self.instance.receive(letter.message, ctx)  # type: ignore[union-attr]
         except Exception as exc:
             self._current = None
             self._crashed(letter, exc)
@@ -202,12 +230,15 @@ class ActorCell:
         finally:
             ctx._letter = None
         self._current = None
-        self.handled += 1
         reply = letter.reply
-        if scope.cancelled_caught:
-            self._dead_letter(letter, "the asker was cancelled while the actor handled it")
-        elif reply is not None and not reply.set_result(result):
+        if reply is not None and not reply.set_result(result):
             self._dead_letter(letter, "late reply: the asker had stopped waiting (timeout)")
+
+    def cancel_current(self, letter: Letter) -> None:
+        """Cancel the handler if it is working on ``letter`` (its asker was cancelled)."""
+        if self._current is letter and self._scope is not None:
+            letter.cancelled = True
+            self._scope.cancel()
 
     def _crashed(self, letter: Letter, exc: Exception) -> None:
         error_type = _type_name(exc)
@@ -221,6 +252,9 @@ class ActorCell:
         self._fail(exc)
 
     def _interrupted(self, letter: Letter) -> None:
+        if letter.cancelled:
+            self._dead_letter(letter, "the asker was cancelled while the actor handled it")
+            return
         reason = f"actor {self.name!r} was stopped or restarted while handling it"
         if letter.reply is None or not letter.reply.set_exception(ActorStopped(reason)):
             self._dead_letter(letter, reason)
@@ -257,7 +291,9 @@ class ActorCell:
             await child.stop(reason)
             return
         strategy = self.strategy
-        count = self.intensity.add(time.monotonic(), strategy)
+        if self._intensity is None:
+            self._intensity = Intensity()
+        count = self._intensity.add(time.monotonic(), strategy)
         if count > strategy.max_restarts:
             await self._give_up(child, exc, strategy)
             return
@@ -381,7 +417,7 @@ class ActorCell:
             cell._stopping = True
             with anyio.CancelScope(shield=True):
                 await self.system._unregister(cell)
-            cell._stopped.set()
+            cell._mark_stopped()
             raise
         return cell.ref
 
@@ -393,7 +429,7 @@ class ActorCell:
         """
         if self._stopping:
             if current_cell.get() is not self:
-                await self._stopped.wait()
+                await self.wait_stopped()
             return
         self._stopping = True
         with anyio.CancelScope(shield=True):
@@ -405,7 +441,7 @@ class ActorCell:
             self._dead_letter_queue(f"actor {self.name!r} {reason}")
             if self.parent is not None and self in self.parent.children:
                 self.parent.children.remove(self)
-            self._stopped.set()
+            self._mark_stopped()
 
     def _dead_letter_queue(self, reason: str) -> None:
         for letter in self.mailbox.take_all():
@@ -417,6 +453,13 @@ class ActorCell:
             letter.message, recipient=self.name, reason=reason, sender=letter.sender
         )
 
+    def _mark_stopped(self) -> None:
+        if self._stopped is None:
+            self._stopped = anyio.Event()
+        self._stopped.set()
+
     async def wait_stopped(self) -> None:
         """Wait until the cell has stopped."""
+        if self._stopped is None:
+            self._stopped = anyio.Event()
         await self._stopped.wait()

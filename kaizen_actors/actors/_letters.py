@@ -1,4 +1,4 @@
-"""Letters (a message in a mailbox), reply slots and dead letters."""
+"""Letters (a message in a mailbox) and dead letters."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ import msgspec
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    import anyio
-
     from ..transport import EventSink, ReplySlot
 
 __all__ = ["DeadLetter", "DeadLetters", "Letter", "current_cell"]
@@ -25,7 +23,7 @@ current_cell: ContextVar[Any] = ContextVar("kaizen_actors_current_cell", default
 class Letter:
     """A message on its way through a mailbox, with who sent it and where replies go."""
 
-    __slots__ = ("message", "on_event", "reply", "scope", "sender")
+    __slots__ = ("cancelled", "message", "on_event", "reply", "sender")
 
     def __init__(
         self,
@@ -38,7 +36,7 @@ class Letter:
         self.sender = sender
         self.reply = reply
         self.on_event = on_event
-        self.scope: anyio.CancelScope | None = None
+        self.cancelled = False
 
 
 class DeadLetter(msgspec.Struct, frozen=True):

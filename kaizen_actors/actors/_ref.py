@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ..messages import ActorNotFound, ActorStopped, AskTimeout
-from ..transport import EventSink, ReplySlot, wait_reply
+from ..transport import ReplySlot
+
+if TYPE_CHECKING:
+    from ..transport import EventSink
 from ._letters import Letter, current_cell
 
 if TYPE_CHECKING:
@@ -59,22 +62,29 @@ class ActorRef:
             SystemStopped: when the system is not running.
 
         """
-        cell = self._local()
+        cell = self._cell
+        if cell is None or cell._stopping:
+            cell = self._local()
         sender = _sender()
-        if cell is not None:
+        if cell is None:
             try:
-                await cell.put(Letter(message, sender))
-            except ActorStopped as exc:
-                self._system.dead_letters.record(
-                    message, recipient=self.name, reason=str(exc), sender=sender
-                )
+                await self._system._remote().tell(self.name, message, sender)
+            except ActorNotFound as exc:
+                self._dead_letter(message, str(exc), sender)
+            return
+        items = cell.mailbox._items
+        if not cell._stopping and len(items) < cell.mailbox.size:
+            items.append(Letter(message, sender))
+            if not cell._running and not cell._suspended:
+                cell._schedule()
             return
         try:
-            await self._system._remote().tell(self.name, message, sender)
-        except ActorNotFound as exc:
-            self._system.dead_letters.record(
-                message, recipient=self.name, reason=str(exc), sender=sender
-            )
+            await cell.put(Letter(message, sender))
+        except ActorStopped as exc:
+            self._dead_letter(message, str(exc), sender)
+
+    def _dead_letter(self, message: Any, reason: str, sender: str | None) -> None:
+        self._system.dead_letters.record(message, recipient=self.name, reason=reason, sender=sender)
 
     def tell_nowait(self, message: Any) -> None:
         """Send ``message`` without waiting.
@@ -131,29 +141,37 @@ class ActorRef:
         system = self._system
         if timeout is None:
             timeout = system.ask_timeout
-        cell = self._local()
+        cell = self._cell
+        if cell is None or cell._stopping:
+            cell = self._local()
         sender = _sender()
         if cell is None:
             return await system._remote().ask(self.name, message, sender, timeout, on_event)
         slot = ReplySlot()
         letter = Letter(message, sender, slot, on_event)
+        items = cell.mailbox._items
+        if not cell._stopping and len(items) < cell.mailbox.size:
+            items.append(letter)
+            if not cell._running and not cell._suspended:
+                cell._schedule()
+        else:
+            await self._put_waiting(cell, letter, timeout)
         try:
-            with anyio.fail_after(timeout if timeout != math.inf else None):
+            return await slot.wait(timeout, recipient=self.name)
+        except anyio.get_cancelled_exc_class():
+            if not slot.done:
+                cell.cancel_current(letter)
+            raise
+
+    async def _put_waiting(self, cell: ActorCell, letter: Letter, seconds: float) -> None:
+        try:
+            with anyio.fail_after(seconds if seconds != math.inf else None):
                 await cell.put(letter)
         except TimeoutError:
-            slot.abandoned = True
+            letter.reply.abandoned = True  # type: ignore[union-attr]
             raise AskTimeout(
-                f"{self.name!r} did not take the message within {timeout:g} s (mailbox full)"
+                f"{self.name!r} did not take the message within {seconds:g} s (mailbox full)"
             ) from None
-        except BaseException:
-            slot.abandoned = True
-            raise
-        try:
-            return await wait_reply(slot, timeout, recipient=self.name)
-        except anyio.get_cancelled_exc_class():
-            if letter.scope is not None and not slot.done:
-                letter.scope.cancel()
-            raise
 
     async def stop(self) -> None:
         """Stop the actor for good and wait until it has stopped.

@@ -9,7 +9,10 @@ import msgspec
 from ._errors import DecodeError
 from ._message import Message, message_types
 
-__all__ = ["decode", "encode"]
+__all__ = ["DECODE_FAILURES", "decode", "encode"]
+
+DECODE_FAILURES = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
+"""What msgspec raises for bad input: invalid UTF-8 in a string surfaces as UnicodeDecodeError."""
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder_cache: tuple[int, msgspec.msgpack.Decoder[Any] | None] = (-1, None)
@@ -54,7 +57,7 @@ def decode(data: bytes | bytearray | memoryview) -> Message:
     """
     try:
         return _decoder().decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except DECODE_FAILURES as exc:
         raise DecodeError(f"cannot decode message: {exc}") from exc
     except TypeError as exc:
         raise DecodeError(

@@ -23,6 +23,7 @@ from ..messages import (
     decode,
     encode,
 )
+from ..messages._codec import DECODE_FAILURES
 
 __all__ = [
     "DEFAULT_MAX_FRAME",
@@ -103,7 +104,7 @@ def decode_envelope(data: bytes, *, limit: int = DEFAULT_MAX_FRAME) -> tuple[Env
     _check_size(data, limit)
     try:
         envelope = _envelope_decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except DECODE_FAILURES as exc:
         raise DecodeError(f"malformed frame: {exc}") from exc
     return envelope, decode(envelope.body)
 
@@ -158,7 +159,7 @@ def decode_reply(data: bytes) -> Any:
     """
     try:
         frame = _reply_decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except DECODE_FAILURES as exc:
         raise DecodeError(f"malformed reply frame: {exc}") from exc
     if frame.error_kind == "crashed":
         actor, _, text = frame.error_message.partition("\x00")
@@ -169,7 +170,10 @@ def decode_reply(data: bytes) -> Any:
         raise ActorNotFound(frame.error_message)
     if frame.error_kind:
         raise KaizenError(f"{frame.error_type}: {frame.error_message}")
-    value = msgspec.msgpack.decode(frame.body)
+    try:
+        value = msgspec.msgpack.decode(frame.body)
+    except DECODE_FAILURES as exc:
+        raise DecodeError(f"malformed reply value: {exc}") from exc
     if isinstance(value, dict) and TAG_FIELD in value:
         return decode(frame.body)
     return value
