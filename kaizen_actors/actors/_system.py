@@ -106,25 +106,20 @@ class ActorSystem:
     async def __aenter__(self) -> Self:
         if self._tg is not None:
             raise SystemStopped(f"actor system {self.name!r} was already started; make a new one")
+        await self.transport.start(self.name, self._deliver, self.dead_letters.record)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        try:
-            await self.transport.start(self.name, self._deliver, self.dead_letters.record)
-            strategy = self.root_strategy
-            self._root = ActorCell(
-                self,
-                ROOT_NAME,
-                None,
-                lambda: Supervisor(strategy=strategy),
-                restart="permanent",
-                mailbox_size=1,
-            )
-            await self._root.start_instance()
-            self._running = True
-        except BaseException as exc:
-            self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
+        strategy = self.root_strategy
+        self._root = ActorCell(
+            self,
+            ROOT_NAME,
+            None,
+            lambda: Supervisor(strategy=strategy),
+            restart="permanent",
+            mailbox_size=1,
+        )
+        await self._root.start_instance()
+        self._running = True
         return self
 
     async def __aexit__(

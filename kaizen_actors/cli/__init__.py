@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+from ._serve import add_serve_parser
+
 __all__ = ["main"]
 
 
@@ -31,9 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run an offline demo")
     demo.add_argument("pattern", nargs="?", default="actors", choices=["actors"])
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(func=_demo)
+    add_serve_parser(commands)
     args = parser.parse_args(argv)
-    return args.run(args)
+    return args.func(args)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from ..messages import (
     FrameTooLarge,
     KaizenError,
     Message,
+    _errors,
     decode,
     encode,
 )
@@ -58,6 +59,15 @@ class ReplyFrame(msgspec.Struct, array_like=True, omit_defaults=True):
     error_type: str = ""
     error_message: str = ""
 
+
+_PLAIN_ERRORS: dict[str, type[KaizenError]] = {
+    name: cls
+    for name in _errors.__all__
+    if isinstance(cls := getattr(_errors, name), type)
+    and issubclass(cls, KaizenError)
+    and cls.__init__ is KaizenError.__init__
+}
+"""Errors that cross the wire by type name and text (those built from a message alone)."""
 
 _encoder = msgspec.msgpack.Encoder()
 _envelope_decoder = msgspec.msgpack.Decoder(Envelope)
@@ -169,6 +179,9 @@ def decode_reply(data: bytes) -> Any:
     if frame.error_kind == "not_found":
         raise ActorNotFound(frame.error_message)
     if frame.error_kind:
+        cls = _PLAIN_ERRORS.get(frame.error_type)
+        if cls is not None:
+            raise cls(frame.error_message)
         raise KaizenError(f"{frame.error_type}: {frame.error_message}")
     try:
         value = msgspec.msgpack.decode(frame.body)

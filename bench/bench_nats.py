@@ -1,0 +1,158 @@
+"""NATS transport vs raw nats-py, against one local nats-server, in one run.
+
+    .venv/bin/python bench/bench_nats.py [--seconds 2]
+
+Ask round trip p50/p99 and asks/s with 1 and 50 concurrent askers, vs raw
+``nc.request()`` to a bare echo responder with the same payload; tell
+throughput vs raw ``nc.publish``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import kaizen_actors as ka
+from tests.natsserver import NatsServer
+
+
+class Echo(ka.Message, tag="bench.Echo"):
+    text: str = "x" * 64
+
+
+class EchoActor(ka.Actor):
+    async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+        return message
+
+
+class Sink(ka.Actor):
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+        self.count += 1
+        return self.count
+
+
+async def _drive(call, concurrency: int, seconds: float) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    start = time.perf_counter()
+
+    async def worker() -> None:
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            await call()
+            latencies.append(time.perf_counter() - t0)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(concurrency):
+            tg.start_soon(worker)
+    return latencies, len(latencies) / (time.perf_counter() - start)
+
+
+def _row(label: str, lat: list[float], rate: float) -> dict[str, float]:
+    lat = sorted(lat)
+    p50 = statistics.median(lat) * 1e6
+    p99 = lat[int(len(lat) * 0.99) - 1] * 1e6
+    print(f"{label:34s} p50 {p50:7.0f} us  p99 {p99:7.0f} us  {rate:9.0f} /s", flush=True)
+    return {"p50": p50, "p99": p99, "rate": rate}
+
+
+async def main(seconds: float) -> None:
+    import nats
+
+    with NatsServer() as server:
+        raw = await nats.connect(server.url)
+        raw_client = await nats.connect(server.url)
+        payload = ka.encode(Echo())
+
+        async def respond(msg: Any) -> None:
+            await msg.respond(msg.data)
+
+        await raw.subscribe("bench.echo", cb=respond)
+        await raw.flush()
+
+        async def raw_request() -> None:
+            await raw_client.request("bench.echo", payload, timeout=5)
+
+        results: dict[str, dict[str, float]] = {}
+        async with (
+            ka.ActorSystem("bench", server.url) as host,
+            ka.ActorSystem("bench", server.url) as client,
+        ):
+            await host.spawn(EchoActor, name="echo")
+            ref = client.ref("echo")
+            message = Echo()
+
+            async def ask() -> None:
+                await ref.ask(message, timeout=5)
+
+            for _ in range(500):  # warm up both
+                await raw_request()
+                await ask()
+            for conc in (1, 50):
+                results[f"raw{conc}"] = _row(
+                    f"raw nc.request, {conc} askers", *await _drive(raw_request, conc, seconds)
+                )
+                results[f"ka{conc}"] = _row(
+                    f"NatsTransport ask, {conc} askers", *await _drive(ask, conc, seconds)
+                )
+
+            n = 10_000  # under mailbox + pending limits: a tell burst beyond them is dropped
+            got = 0
+            done = anyio.Event()
+
+            async def count(msg: Any) -> None:
+                nonlocal got
+                got += 1
+                if got == n:
+                    done.set()
+
+            await raw.subscribe("bench.sink", cb=count)
+            await raw.flush()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                await raw_client.publish("bench.sink", payload)
+            with anyio.fail_after(60):
+                await done.wait()
+            raw_tell = n / (time.perf_counter() - t0)
+
+            await host.spawn(Sink, name="sink", mailbox_size=10_000)
+            sink = client.ref("sink")
+            t0 = time.perf_counter()
+            for _ in range(n):
+                await sink.tell(message)
+            with anyio.fail_after(60):
+                while await sink.ask(message, timeout=30) < n + 1:
+                    pass
+            ka_tell = n / (time.perf_counter() - t0)
+            print(f"{'raw nc.publish (received)':34s} {raw_tell:9.0f} /s")
+            print(f"{'NatsTransport tell (handled)':34s} {ka_tell:9.0f} /s")
+
+        await raw.close()
+        await raw_client.close()
+    print()
+    print(
+        f"p50 ratio (1 asker, ours/raw; target <= 1.3): "
+        f"{results['ka1']['p50'] / results['raw1']['p50']:.2f}"
+    )
+    print(
+        f"throughput ratio (50 askers, ours/raw; target >= 1.0): "
+        f"{results['ka50']['rate'] / results['raw50']['rate']:.2f}"
+    )
+    print(f"tell ratio (ours/raw publish; target >= 0.5): {ka_tell / raw_tell:.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=2.0)
+    anyio.run(main, parser.parse_args().seconds)

@@ -1,0 +1,191 @@
+"""``kaizen-actors serve``: run a supervisor tree as a long-lived service on NATS.
+
+::
+
+    kaizen-actors serve package.module:build --nats nats://host:4222 --name shop
+
+``build`` is a zero-argument callable returning a ``Supervisor`` (or any
+``Actor``), or returning a factory of one; it is called again whenever the
+tree is restarted. The process serves the tree's actors by name in the
+namespace ``--name`` until SIGTERM or SIGINT, then drains: it stops receiving
+new messages at once (other processes serving the same names take them; a
+message that still reaches it is refused with an error saying the service is
+draining), lets the messages being handled finish within ``--grace`` seconds,
+and exits 0. It answers the NATS service API (``$SRV.PING|INFO|STATS``,
+service name ``ka-<name>``) with its actors and counters.
+
+Credentials come from the environment, never from the command line (which
+other users can read): ``NATS_TOKEN``, ``NATS_USER`` + ``NATS_PASSWORD``,
+``NATS_NKEY_SEED``, ``NATS_CREDS`` (a .creds file), and ``NATS_CA`` /
+``NATS_CERT`` + ``NATS_KEY`` for TLS.
+
+Use :func:`add_serve_parser` to mount it under a CLI, or :func:`serve_main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import ssl
+import sys
+from typing import Any
+
+__all__ = ["add_serve_parser", "run_serve", "serve_main"]
+
+logger = logging.getLogger("kaizen_actors.serve")
+
+READY = "kaizen-actors serve: ready"
+"""First words of the line printed to stdout once every actor is served."""
+
+
+def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("target", help="package.module:callable returning the supervisor tree")
+    parser.add_argument(
+        "--nats",
+        default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"),
+        help="NATS server URL(s), comma-separated (default $NATS_URL or nats://127.0.0.1:4222)",
+    )
+    parser.add_argument("--name", default="kaizen", help="namespace: the ActorSystem's name")
+    parser.add_argument(
+        "--root-name", default=None, help="name of the tree's root actor (default serve-<pid>)"
+    )
+    parser.add_argument(
+        "--grace", type=float, default=10.0, help="seconds in-flight messages get to finish"
+    )
+    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    return parser
+
+
+def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``serve`` command to an argparse ``subparsers`` object.
+
+    The parser's default ``func`` is :func:`run_serve` (``args -> exit code``).
+    """
+    parser = subparsers.add_parser(
+        "serve",
+        help="run a supervisor tree as a NATS service",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+    )
+    _configure(parser)
+    parser.set_defaults(func=run_serve)
+    return parser
+
+
+def serve_main(argv: list[str]) -> int:
+    """Parse ``argv`` (without the ``serve`` word) and serve; returns the exit code."""
+    parser = _configure(argparse.ArgumentParser(prog="kaizen-actors serve"))
+    return run_serve(parser.parse_args(argv))
+
+
+def load_target(target: str) -> Any:
+    """Import ``package.module:callable``.
+
+    Raises:
+        SystemExit: with a clear message when the target cannot be imported.
+
+    """
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr:
+        raise SystemExit(f"serve: target must look like package.module:callable, got {target!r}")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise SystemExit(f"serve: cannot load {target!r}: {exc}") from None
+    if not callable(obj):
+        raise SystemExit(f"serve: {target!r} is not callable")
+    return obj
+
+
+def _tls_from_env() -> ssl.SSLContext | None:
+    ca, cert, key = (os.environ.get(k) for k in ("NATS_CA", "NATS_CERT", "NATS_KEY"))
+    if not (ca or cert):
+        return None
+    context = ssl.create_default_context(cafile=ca)
+    if cert:
+        context.load_cert_chain(cert, key)
+    return context
+
+
+def _transport_from_env(args: argparse.Namespace) -> Any:
+    from ..transport.nats import NatsTransport
+
+    env = os.environ.get
+    return NatsTransport(
+        args.nats,
+        token=env("NATS_TOKEN"),
+        user=env("NATS_USER"),
+        password=env("NATS_PASSWORD"),
+        nkeys_seed=env("NATS_NKEY_SEED"),
+        creds=env("NATS_CREDS"),
+        tls=_tls_from_env(),
+        service=True,
+        name=f"kaizen-actors serve {args.name} pid={os.getpid()}",
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve the tree described by parsed ``args`` until SIGTERM/SIGINT; returns the exit code."""
+    import anyio
+
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    build = load_target(args.target)
+
+    def factory() -> Any:
+        from ..actors import Actor
+
+        tree = build()
+        if not isinstance(tree, Actor) and callable(tree):
+            tree = tree()
+        return tree
+
+    try:
+        return anyio.run(_serve, args, factory, backend="asyncio")
+    except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C
+        return 130
+
+
+async def _serve(args: argparse.Namespace, factory: Any) -> int:
+    import anyio
+
+    from ..actors import ActorSystem
+    from ..messages import KaizenError
+
+    transport = _transport_from_env(args)
+    root_name = args.root_name or f"serve-{os.getpid()}"
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        try:
+            async with ActorSystem(args.name, transport) as system:
+                await system.spawn(factory, name=root_name, restart="permanent")
+                actors = sorted(system.actors())
+                print(f"{READY} namespace={args.name} actors={','.join(actors)}", flush=True)
+                logger.info("serving %s in namespace %r on %r", actors, args.name, transport)
+                async for signum in signals:
+                    logger.info("received %s; draining", signal.Signals(signum).name)
+                    break
+                transport.refuse(
+                    f"service {args.name!r} (pid {os.getpid()}) is draining for shutdown "
+                    "and accepts no new messages; retry on another worker"
+                )
+                await transport.stop_serving()
+                with anyio.CancelScope(shield=True):
+                    await system.shutdown(timeout=args.grace)
+                failure = system.failure
+        except KaizenError as exc:
+            print(f"kaizen-actors serve: {exc}", file=sys.stderr, flush=True)
+            return 1
+    if failure is not None:
+        logger.error("the supervisor tree failed: %s", failure)
+        return 1
+    logger.info("drained; bye")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve_main(sys.argv[1:]))

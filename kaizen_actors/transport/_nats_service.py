@@ -1,0 +1,89 @@
+"""Discovery and health through the NATS service API (``nats.micro``).
+
+A transport with ``service=True`` registers a service named
+``ka-<namespace>``: ``$SRV.PING``, ``$SRV.INFO`` and ``$SRV.STATS`` (also
+``$SRV.<verb>.ka-<namespace>``) answer with its id, the namespace and the
+actors it serves (INFO/PING metadata ``actors``, comma-separated), and STATS
+carries the transport's counters in its ``status`` endpoint's ``data``.
+The ``status`` endpoint (subject ``ka.<ns>.svc.<service id>``) replies with
+the same as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from ._nats_subjects import escape
+
+if TYPE_CHECKING:
+    from ._nats_transport import NatsTransport
+
+__all__ = ["ServiceHandle", "start_service"]
+
+VERSION = "0.1.0"
+
+
+class ServiceHandle:
+    """The running micro service of one transport."""
+
+    def __init__(self, transport: NatsTransport, service: Any, metadata: dict[str, str]) -> None:
+        self.transport = transport
+        self.service = service
+        self.metadata = metadata
+
+    def status(self) -> dict[str, Any]:
+        """Actors and counters, as STATS and the status endpoint report them."""
+        return {
+            "namespace": self.transport.namespace,
+            "actors": sorted(self.transport.served()),
+            "counters": self.transport.statistics.as_dict(),
+            "connected": self.transport.connected,
+        }
+
+    def update(self) -> None:
+        """Refresh the metadata (the served actors) shown by PING and INFO."""
+        self.metadata["actors"] = ",".join(sorted(self.transport.served()))
+
+    async def stop(self) -> None:
+        """Stop answering the service API."""
+        await self.service.stop()
+
+
+async def start_service(transport: NatsTransport) -> ServiceHandle:
+    """Register ``transport`` with the NATS service API.
+
+    Raises:
+        TransportError: when the transport is not connected.
+
+    """
+    from nats.micro import add_service
+
+    name = "ka-" + re.sub(r"[^A-Za-z0-9_-]", "_", transport.namespace)
+    metadata = {"namespace": transport.namespace, "actors": ""}
+    handle: ServiceHandle | None = None
+
+    def stats_handler(_endpoint: Any) -> dict[str, Any]:
+        return handle.status() if handle is not None else {}
+
+    service = await add_service(
+        transport.client,
+        name=name,
+        version=VERSION,
+        description=f"kaizen-actors system {transport.namespace!r}",
+        metadata=metadata,
+        stats_handler=stats_handler,
+    )
+    handle = ServiceHandle(transport, service, metadata)
+
+    async def status(request: Any) -> None:
+        await request.respond(json.dumps(handle.status()).encode())
+
+    await service.add_endpoint(
+        name="status",
+        subject=f"ka.{escape(transport.namespace)}.svc.{service.id}",
+        handler=status,
+    )
+    handle.update()
+    return handle

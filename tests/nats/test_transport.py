@@ -1,0 +1,166 @@
+"""NatsTransport against a real nats-server: in-process semantics, and NATS-only ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+import kaizen_actors as ka
+from kaizen_actors.events import Token
+from kaizen_actors.transport.nats import NatsTransport, actor_subject, escape, unescape
+
+from ..actors.common import Boom, Hold, Ping, Recorder
+
+pytestmark = pytest.mark.anyio
+
+
+def test_names_with_subject_characters_are_escaped_one_to_one() -> None:
+    names = ["a.b", "a*b", "a>b", "a b", "a%2Eb", "ünï", "$root", "plain-name_1"]
+    tokens = [escape(n) for n in names]
+    assert len(set(tokens)) == len(names)
+    assert all(not set(t) & set(".*> ") for t in tokens)
+    assert [unescape(t) for t in tokens] == names
+    assert actor_subject("shop", "a.b") == "ka.shop.a.a%2Eb"
+
+
+def test_an_empty_name_is_rejected() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        escape("")
+
+
+@pytest.fixture
+async def pair(nats_server, request):
+    name = f"n{abs(hash(request.node.nodeid)) % 10**8}"
+    async with (
+        ka.ActorSystem(name, nats_server.url) as host,
+        ka.ActorSystem(name, nats_server.url) as client,
+    ):
+        yield host, client
+
+
+async def test_an_actor_with_dots_in_its_name_is_reachable(pair) -> None:
+    host, client = pair
+    await host.spawn(Recorder, name="team.solver*1")
+    assert await client.ref("team.solver*1").ask(Ping(4)) == 4
+
+
+async def test_a_frame_over_the_limit_raises_frame_too_large(nats_server) -> None:
+    transport = NatsTransport(nats_server.url, max_frame_size=100)
+    async with ka.ActorSystem("big", transport) as system:
+
+        class Big(ka.Message, tag="nats-test.Big"):
+            data: str
+
+        with pytest.raises(ka.FrameTooLarge, match="exceeds the limit of 100 bytes"):
+            await system.ref("elsewhere").ask(Big("x" * 200))
+
+
+async def test_bad_frames_go_to_dead_letters_and_the_actor_keeps_serving(pair) -> None:
+    host, client = pair
+    await host.spawn(Recorder, name="rec")
+    nc = client.transport.client
+    subject = actor_subject(host.name, "rec")
+    await nc.publish(subject, b"\x93not msgpack")
+    reply = await nc.request(subject, b"\xc1", timeout=5)  # a foreign request gets an error frame
+    assert b"malformed" in reply.data
+    assert await client.ref("rec").ask(Ping(2)) == 2
+    reasons = [d.reason for d in host.dead_letters]
+    assert len(reasons) == 2 and all("bad frame on ka." in r for r in reasons)
+    assert host.transport.statistics.bad_frames == 2
+
+
+async def test_two_systems_serving_one_name_share_the_work(nats_server) -> None:
+    async with (
+        ka.ActorSystem("pool", nats_server.url) as a,
+        ka.ActorSystem("pool", nats_server.url) as b,
+        ka.ActorSystem("pool", nats_server.url) as client,
+    ):
+        log_a: list[int] = []
+        log_b: list[int] = []
+        await a.spawn(lambda: Recorder(log_a), name="worker")
+        await b.spawn(lambda: Recorder(log_b), name="worker")
+        ref = client.ref("worker")
+        async with anyio.create_task_group() as tg:
+            for n in range(200):
+                tg.start_soon(ref.ask, Ping(n))
+        assert sorted(log_a + log_b) == list(range(200))
+        assert log_a and log_b
+
+
+class Streamer(ka.Actor):
+    async def receive(self, message: Any, ctx: ka.ActorContext) -> str:
+        for seq in range(message.n):
+            await ctx.emit(Token(run_id="r", seq=seq, agent="s", text=str(seq)))
+        return "done"
+
+
+async def test_many_events_cross_in_order_without_gaps_before_the_reply(pair) -> None:
+    host, client = pair
+    await host.spawn(Streamer, name="streamer")
+    seen: list[Any] = []
+
+    async def on_event(event: Any) -> None:
+        seen.append(event)
+
+    assert await client.ref("streamer").ask(Ping(500), on_event=on_event) == "done"
+    assert [e.seq for e in seen] == list(range(500))
+    assert all(isinstance(e, Token) for e in seen)
+
+
+async def test_a_tell_to_nobody_is_recorded_by_the_sender_one_round_trip_later(pair) -> None:
+    _, client = pair
+    arrived = anyio.Event()
+    client.dead_letters.subscribe(lambda letter: arrived.set())
+    await client.ref("nobody").tell(Ping(5))
+    with anyio.fail_after(5):
+        await arrived.wait()
+    [letter] = client.dead_letters
+    assert (letter.recipient, letter.message) == ("nobody", Ping(5))
+    assert "no actor named 'nobody'" in letter.reason
+
+
+async def test_a_late_reply_is_recorded_by_the_asker(pair) -> None:
+    host, client = pair
+    release = anyio.Event()
+    await host.spawn(lambda: Recorder(release=release), name="rec")
+    with pytest.raises(ka.AskTimeout):
+        await client.ref("rec").ask(Hold(), timeout=0.05)
+    release.set()
+    assert await client.ref("rec").ask(Ping(3)) == 3  # the late reply came before this one
+    [late] = [d for d in client.dead_letters if "late reply" in d.reason]
+    assert isinstance(late.message, Hold)
+
+
+async def test_remote_crash_keeps_its_type_and_text(pair) -> None:
+    host, client = pair
+    await host.spawn(Recorder, name="rec")
+    with pytest.raises(ka.ActorCrashed) as info:
+        await client.ref("rec").ask(Boom("kaput"))
+    assert (info.value.actor, info.value.error_type, info.value.error_message) == (
+        "rec",
+        "ValueError",
+        "kaput",
+    )
+
+
+async def test_an_unconnectable_server_raises_transport_error_quickly() -> None:
+    from ..natsserver import free_port
+
+    url = f"nats://127.0.0.1:{free_port()}"
+    with anyio.fail_after(10), pytest.raises(ka.TransportError) as info:
+        async with ka.ActorSystem("x", url):
+            pass
+    error = info.value
+    assert "cannot connect to NATS at nats://127.0.0.1" in str(error)
+    assert "refused" in str(error).lower()
+
+
+async def test_importing_kaizen_actors_does_not_import_nats() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, kaizen_actors as ka; ka.ActorSystem; print('nats' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
