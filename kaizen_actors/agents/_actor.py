@@ -1,0 +1,55 @@
+"""``AgentActor``: an agent inside an ``ActorSystem``, serving ``AgentTask``s."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..actors import Actor
+from ._tasks import AgentReply, AgentTask
+
+if TYPE_CHECKING:
+    from ._agent import Agent
+
+__all__ = ["AgentActor"]
+
+
+class AgentActor(Actor):
+    """Serves one ``AgentTask`` at a time for its :class:`Agent`.
+
+    While a turn runs its events (``AgentStarted``, ``Token``...,
+    ``AgentFinished``, ``seq`` from 0 within the turn) go to ``ctx.emit``,
+    that is to the ``on_event`` callback of the ``ask``. Cancelling the
+    ``ask`` stops the model stream.
+
+    Raises:
+        TypeError: (from the handler) for a message that is not an ``AgentTask``.
+        SignatureError, OutputParseError, ModelError: from the turn; the
+            asker gets ``ActorCrashed`` naming them.
+
+    Version added: 0.1
+
+    """
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+
+    async def receive(self, message: Any, ctx: Any) -> Any:
+        """Run the task's turn and reply with an :class:`AgentReply`."""
+        if not isinstance(message, AgentTask):
+            raise TypeError(
+                f"agent {self.agent.name!r} serves AgentTask messages, got {type(message).__name__}"
+            )
+        result = await self.agent.call(
+            message.inputs,
+            on_event=ctx.emit,
+            run_id=message.run_id or None,
+            round=message.round,
+            notes=message.notes,
+        )
+        return AgentReply(
+            agent=self.agent.name,
+            run_id=result.run_id,
+            output=result.output_dict,
+            usage=result.usage,
+            raw=result.raw,
+        )

@@ -1,0 +1,441 @@
+"""``Agent``: a signature, a model and a memory, run as a Kailash workflow.
+
+``await agent.run(**inputs)`` runs one turn in the caller's task;
+``agent.stream(**inputs)`` yields the turn's events as they happen;
+``agent.factory()`` makes actors that serve ``AgentTask`` messages inside an
+``ActorSystem`` (see :mod:`kaizen_actors.agents`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ..events import AgentFinished, AgentStarted, RunFailed, RunFinished, RunStarted, Token
+from ..messages import ConfigError
+from ._memory import resolve_memory
+from ._model import resolve_model
+from ._program import CURRENT_TURN, Prediction, Program, TurnState
+from ._runtime import admit, new_run_id, run_workflow
+from ._signature import Signature, signature
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+
+    from ..events import Event, Usage
+
+__all__ = ["Agent", "AgentResult", "AgentStream"]
+
+
+class AgentResult:
+    """What one agent turn produced.
+
+    Attributes:
+        output: the validated output fields (:class:`Prediction`).
+        output_dict: the output fields in JSON-compatible form.
+        usage: tokens, cost and model calls of the turn (retries included).
+        run_id: the run the turn belonged to.
+        agent: the agent's name.
+        raw: the model's last reply text.
+        attempts: model calls made for the reply to validate.
+
+    Version added: 0.1
+
+    """
+
+    __slots__ = ("agent", "attempts", "output", "output_dict", "raw", "run_id", "usage")
+
+    def __init__(
+        self,
+        *,
+        output: Prediction,
+        output_dict: dict[str, Any],
+        usage: Usage,
+        run_id: str,
+        agent: str,
+        raw: str,
+        attempts: int,
+    ) -> None:
+        self.output = output
+        self.output_dict = output_dict
+        self.usage = usage
+        self.run_id = run_id
+        self.agent = agent
+        self.raw = raw
+        self.attempts = attempts
+
+    def __repr__(self) -> str:
+        return f"AgentResult(agent={self.agent!r}, output={self.output!r}, usage={self.usage!r})"
+
+
+class _Emitter:
+    """Numbers a turn's events gap-free and hands them to the callback."""
+
+    __slots__ = ("agent", "on_event", "run_id", "seq")
+
+    def __init__(self, run_id: str, agent: str, on_event: Any, seq: int = 0) -> None:
+        self.run_id = run_id
+        self.agent = agent
+        self.on_event = on_event
+        self.seq = seq
+
+    async def emit(self, cls: type[Event], **fields: Any) -> None:
+        event = cls(run_id=self.run_id, seq=self.seq, agent=self.agent, **fields)
+        self.seq += 1
+        await self.on_event(event)
+
+    async def token(self, field: str, text: str) -> None:
+        event = Token(run_id=self.run_id, seq=self.seq, agent=self.agent, text=text, field=field)
+        self.seq += 1
+        await self.on_event(event)
+
+
+class Agent:
+    """An LLM agent: runs its signature through a Kailash workflow and streams tokens.
+
+    Args:
+        name: the agent's name (its actor name, and ``agent`` of its events).
+        signature: a :class:`Signature` subclass or a string such as
+            ``"question -> answer: str"``.
+        model: a litellm model name, ``ka.Model`` or ``ka.ScriptedModel``.
+        instructions: extra instructions after the signature's docstring.
+        tools: MCP tool servers (stored; not yet given to the model).
+        memory: ``True`` for a :class:`BufferMemory`, a window size, a memory
+            object, or ``None``.
+        max_retries: how often an invalid reply is retried with the error
+            shown to the model.
+
+    Raises:
+        ConfigError: when ``signature`` or ``model`` is missing or of the
+            wrong kind (the key names which).
+        SignatureError: when a string signature cannot be parsed.
+
+    Version added: 0.1
+
+    """
+
+    def __init__(
+        self,
+        name: str,
+        signature: type[Signature] | str | None = None,
+        model: Any = None,
+        instructions: str | None = None,
+        tools: Iterable[Any] = (),
+        memory: Any = None,
+        *,
+        max_retries: int = 2,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"name: an agent needs a non-empty name, got {name!r}", key="name")
+        if max_retries < 0:
+            raise ConfigError(f"max_retries: must be >= 0, got {max_retries}", key="max_retries")
+        self.name = name
+        self.signature = _resolve_signature(signature)
+        if model is None:
+            raise ConfigError(f"model: agent {name!r} needs a model", key="model")
+        self.model = resolve_model(model)
+        self.memory = resolve_memory(memory)
+        self.instructions = instructions
+        self.tools = tuple(tools)
+        self.max_retries = max_retries
+        self.key = f"{name}#{uuid.uuid4().hex[:12]}"
+        self._program = Program(
+            self.key,
+            self.signature,
+            self.model,
+            instructions=instructions,
+            memory=self.memory,
+            max_retries=max_retries,
+        )
+        self._builder: Any = None
+        self._built: Any = None
+        self._workflow()  # build once, here: not in the first turn's latency
+
+    def __repr__(self) -> str:
+        return f"Agent({self.name!r}, signature={self.signature.__name__}, model={self.model!r})"
+
+    @property
+    def workflow(self) -> Any:
+        """The Kailash ``WorkflowBuilder`` this agent runs."""
+        if self._builder is None:
+            from ._nodes import build_workflow
+
+            self._builder = build_workflow(self.key)
+        return self._builder
+
+    def _workflow(self) -> Any:
+        if self._built is None:
+            self._built = self.workflow.build()
+        return self._built
+
+    async def call(
+        self,
+        inputs: dict[str, Any],
+        *,
+        on_event: Callable[[Event], Awaitable[None]] | None = None,
+        run_id: str | None = None,
+        round: int = 0,
+        notes: Iterable[str] = (),
+        seq: int = 0,
+    ) -> AgentResult:
+        """Run one turn with ``inputs`` (a dict, so any field name works).
+
+        Args:
+            inputs: the signature's input values.
+            on_event: awaited with ``AgentStarted``, each ``Token`` and
+                ``AgentFinished``, numbered from ``seq`` without gaps.
+            run_id: the run the turn belongs to (a fresh id if ``None``).
+            round: the round number put on the events.
+            notes: extra context appended to the prompt's user message.
+            seq: ``seq`` of the first event.
+
+        Returns:
+            The turn's :class:`AgentResult`.
+
+        Raises:
+            SignatureError: before any model call, when the inputs do not fit.
+            OutputParseError: when no reply validated after the retries.
+            ModelError: when the model failed.
+
+        """
+        values = self.signature.validate_inputs(inputs)
+        return await self._turn(values, on_event, run_id or new_run_id(), round, tuple(notes), seq)
+
+    async def _turn(
+        self,
+        values: dict[str, Any],
+        on_event: Any,
+        run_id: str,
+        round: int,
+        notes: tuple[str, ...],
+        seq: int,
+        *,
+        admitted: bool = False,
+    ) -> AgentResult:
+        if not admitted:
+            await admit()
+        program = self._program
+        json_inputs = program.inputs_to_json(values)
+        emitter = _Emitter(run_id, self.name, on_event, seq) if on_event is not None else None
+        if emitter is not None:
+            await emitter.emit(AgentStarted, round=round, inputs=json_inputs)
+        turn = TurnState(
+            on_token=emitter.token if emitter is not None else None, inputs=values, notes=notes
+        )
+        workflow = self._workflow()
+        token = CURRENT_TURN.set(turn)
+        try:
+            await run_workflow(workflow, json_inputs)
+        except Exception:
+            if turn.error is not None:
+                raise turn.error.with_traceback(turn.error.__traceback__) from None
+            raise
+        finally:
+            CURRENT_TURN.reset(token)
+        assert turn.values is not None and turn.output is not None and turn.usage is not None
+        result = AgentResult(
+            output=Prediction(turn.values),
+            output_dict=turn.output,
+            usage=turn.usage,
+            run_id=run_id,
+            agent=self.name,
+            raw=turn.raw,
+            attempts=turn.attempts,
+        )
+        if emitter is not None:
+            await emitter.emit(AgentFinished, round=round, output=turn.output, usage=turn.usage)
+        return result
+
+    async def run(self, **inputs: Any) -> AgentResult:
+        """Run one turn; no actor system needed.
+
+        Raises:
+            SignatureError: before any model call, when the inputs do not fit.
+            OutputParseError: when no reply validated after the retries.
+            ModelError: when the model failed.
+
+        """
+        return await self.call(inputs)
+
+    def stream(self, **inputs: Any) -> AgentStream:
+        """Run one turn and iterate over its events as they happen.
+
+        The events are ``RunStarted``, ``AgentStarted``, the ``Token``s,
+        ``AgentFinished`` and ``RunFinished`` (or ``RunFailed``, after which
+        the error is raised), ``seq`` 0, 1, 2... Use ``async with`` (or
+        ``aclose()``) to stop early; leaving stops the model.
+
+        Raises:
+            SignatureError: at once, when the inputs do not fit.
+
+        """
+        values = self.signature.validate_inputs(inputs)
+        return AgentStream(self, values)
+
+    def factory(self) -> Callable[[], Any]:
+        """A zero-argument factory of actors serving this agent's ``AgentTask``s.
+
+        Every call makes a fresh actor sharing this agent's compiled workflow,
+        model and memory (so a restarted actor keeps the memory).
+        """
+        from ._actor import AgentActor
+
+        def make() -> AgentActor:
+            return AgentActor(self)
+
+        return make
+
+    async def spawn(self, system: Any, *, name: str | None = None, **options: Any) -> Any:
+        """Spawn this agent into ``system`` under ``name`` (default: its name).
+
+        Returns:
+            The ``ActorRef``; ``ask`` it an ``AgentTask`` to get an ``AgentReply``.
+
+        """
+        return await system.spawn(self.factory(), name=name or self.name, **options)
+
+
+def _resolve_signature(sig: Any) -> type[Signature]:
+    if isinstance(sig, str):
+        return signature(sig)
+    if isinstance(sig, type) and issubclass(sig, Signature) and sig is not Signature:
+        return sig
+    raise ConfigError(
+        f"signature: expected a ka.Signature subclass or a string like "
+        f"'question -> answer', got {sig!r}",
+        key="signature",
+    )
+
+
+_NOWAIT_RUN = 32
+
+
+class AgentStream:
+    """The events of one agent turn, as an async iterator.
+
+    The turn runs in a task of its own, started by the first ``__anext__``;
+    events wait in a buffer of ``buffer`` events (then the turn waits for the
+    consumer). ``aclose()``, leaving ``async with``, or cancelling the consumer
+    while it waits cancels the turn; so does garbage collection of an
+    abandoned stream.
+
+    Version added: 0.1
+    """
+
+    def __init__(self, agent: Agent, values: dict[str, Any], *, buffer: int = 1024) -> None:
+        self.agent = agent
+        self.run_id = new_run_id()
+        self.result: AgentResult | None = None
+        self._values = values
+        self._send: Any
+        self._recv: Any
+        self._send, self._recv = anyio.create_memory_object_stream(buffer)
+        self._task: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+        self._count = 0
+        self._nowait = 0
+
+    def __aiter__(self) -> AgentStream:
+        return self
+
+    async def __aenter__(self) -> AgentStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+
+    async def __anext__(self) -> Event:
+        if self._task is None:
+            await admit()
+            # Kailash is asyncio-only, so the producer is an asyncio task; it
+            # is cancelled and awaited by aclose().
+            self._task = asyncio.get_running_loop().create_task(self._produce())
+        try:
+            # Take buffered events without a loop iteration each (a checkpoint
+            # per event would halve throughput), but yield every so often.
+            if self._nowait < _NOWAIT_RUN:
+                try:
+                    event = self._recv.receive_nowait()
+                except anyio.WouldBlock:
+                    pass
+                else:
+                    self._nowait += 1
+                    return event
+            self._nowait = 0
+            return await self._recv.receive()
+        except anyio.EndOfStream:
+            self._recv.close()
+            await self._task
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error from None
+            raise StopAsyncIteration from None
+        except anyio.get_cancelled_exc_class():
+            self._task.cancel()
+            raise
+
+    async def aclose(self) -> None:
+        """Stop the turn (if it still runs) and wait until it stopped."""
+        task = self._task
+        self._recv.close()
+        if task is not None and not task.done():
+            task.cancel()
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([task])
+
+    async def _put(self, event: Event) -> None:
+        self._count += 1
+        try:
+            self._send.send_nowait(event)
+        except anyio.WouldBlock:
+            await self._send.send(event)
+
+    async def _produce(self) -> None:
+        name = self.agent.name
+        run_id = self.run_id
+        try:
+            async with self._send:
+                await self._put(
+                    RunStarted(
+                        run_id=run_id,
+                        seq=0,
+                        agent=name,
+                        inputs=self.agent._program.inputs_to_json(self._values),
+                    )
+                )
+                try:
+                    result = await self.agent._turn(
+                        self._values, self._put, run_id, 0, (), 1, admitted=True
+                    )
+                except Exception as exc:
+                    self._error = exc
+                    await self._put(
+                        RunFailed(
+                            run_id=run_id,
+                            seq=self._count,
+                            agent=name,
+                            error=str(exc),
+                            error_type=f"{type(exc).__module__}.{type(exc).__qualname__}",
+                        )
+                    )
+                    return
+                self.result = result
+                await self._put(
+                    RunFinished(
+                        run_id=run_id,
+                        seq=self._count,
+                        agent=name,
+                        output=result.output_dict,
+                        usage=result.usage,
+                    )
+                )
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass  # the consumer went away

@@ -1,0 +1,92 @@
+"""Building the chat messages of one model call.
+
+The system message holds the instructions, the fields and the reply format;
+remembered turns follow as user/assistant pairs; then the current inputs (and
+notes from the coordination layer) as the user message; on a retry, the bad
+reply and the validation error come last.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ._signature import FieldSpec
+
+__all__ = ["build_messages", "format_inputs", "system_prompt"]
+
+
+def _value_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def format_inputs(inputs: dict[str, Any]) -> str:
+    """``name: value`` lines of JSON-compatible inputs."""
+    return "\n".join(f"{name}: {_value_text(value)}" for name, value in inputs.items())
+
+
+def _field_lines(fields: dict[str, FieldSpec]) -> list[str]:
+    lines = []
+    for name, spec in fields.items():
+        desc = f": {spec.desc}" if spec.desc else ""
+        lines.append(f"- {name} ({spec.type_label()}){desc}")
+    return lines
+
+
+def system_prompt(
+    instructions: str, inputs: dict[str, FieldSpec], outputs: dict[str, FieldSpec]
+) -> str:
+    """The system message of a signature (computed once per agent)."""
+    parts = [instructions.strip()] if instructions.strip() else []
+    if inputs:
+        parts.append("Inputs:\n" + "\n".join(_field_lines(inputs)))
+    parts.append("Outputs:\n" + "\n".join(_field_lines(outputs)))
+    names = ", ".join(json.dumps(n) for n in outputs)
+    if len(outputs) == 1 and next(iter(outputs.values())).is_text:
+        (name,) = outputs
+        parts.append(f"Reply with the {name} only, as plain text.")
+    else:
+        parts.append(
+            f"Reply with one JSON object with exactly these keys: {names}. "
+            "Values must have the types listed above."
+        )
+    return "\n\n".join(parts)
+
+
+def build_messages(
+    system: str,
+    inputs: dict[str, Any],
+    *,
+    history: Iterable[dict[str, str]] = (),
+    notes: Iterable[str] = (),
+    feedback: Iterable[tuple[str, str]] = (),
+) -> list[dict[str, str]]:
+    """The chat messages of one call.
+
+    Args:
+        system: the signature's system message.
+        inputs: the turn's inputs, JSON-compatible.
+        history: remembered turns as chat messages.
+        notes: extra context for this turn (e.g. other agents' answers).
+        feedback: ``(bad reply, validation error)`` of earlier attempts.
+
+    """
+    messages = [{"role": "system", "content": system}, *history]
+    user = format_inputs(inputs)
+    extra = "\n\n".join(n for n in notes if n)
+    if extra:
+        user = f"{user}\n\n{extra}" if user else extra
+    messages.append({"role": "user", "content": user})
+    for reply, error in feedback:
+        messages.append({"role": "assistant", "content": reply})
+        messages.append(
+            {
+                "role": "user",
+                "content": f"Your reply could not be used: {error}. "
+                "Reply again, in the format asked for.",
+            }
+        )
+    return messages

@@ -1,0 +1,145 @@
+"""The shared Kailash runtime: one ``AsyncLocalRuntime`` per event loop.
+
+Sized so concurrent agents overlap (Kailash's default of 10 concurrent nodes
+per runtime would serialise them), with monitoring and tracking files off, no
+Kailash execution timeout (the caller owns deadlines) and workflow analysis on
+(without it Kailash runs async nodes on another loop in a thread, where tokens
+arrive late and cancellation does not reach the model). The runtime is closed
+when its loop is garbage-collected or at interpreter exit.
+
+Kailash's runtime is asyncio-only: agents run under the asyncio backend.
+
+Starting a turn costs a few hundred microseconds of synchronous Kailash work
+(more on an agent's first turn). When many turns start in the same loop
+iteration (100 agents started at once), that work would run back to back and
+stall the loop; :func:`admit` spreads turn starts over loop iterations, a few
+per iteration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+from collections import deque
+from typing import Any
+
+import anyio
+
+__all__ = ["admit", "new_run_id", "run_workflow", "shared_runtime"]
+
+MAX_CONCURRENT_NODES = 1 << 20
+STARTS_PER_ITERATION = 1
+"""Turns allowed to start per event-loop iteration (see :func:`admit`)."""
+
+_runtimes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+
+def new_run_id() -> str:
+    """A fresh run id (Kailash's own ids collide under concurrency)."""
+    return os.urandom(16).hex()
+
+
+def shared_runtime() -> Any:
+    """The ``AsyncLocalRuntime`` of the running event loop, created on first use.
+
+    Raises:
+        RuntimeError: when not called from an asyncio event loop (Kailash
+            needs asyncio; under anyio use the asyncio backend).
+
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "kaizen-actors agents run on asyncio (Kailash's runtime is asyncio-only); "
+            "use the asyncio backend of anyio"
+        ) from None
+    runtime = _runtimes.get(loop)
+    if runtime is None:
+        from kailash.runtime.async_local import AsyncLocalRuntime
+
+        runtime = AsyncLocalRuntime(
+            max_concurrent_nodes=MAX_CONCURRENT_NODES,
+            enable_monitoring=False,
+            enable_analysis=True,
+            enable_profiling=False,
+            execution_timeout=0,
+            thread_pool_size=1,
+        )
+        _runtimes[loop] = runtime
+        weakref.finalize(loop, runtime.close)
+    return runtime
+
+
+class _StartGate:
+    """Admits at most :data:`STARTS_PER_ITERATION` turn starts per loop iteration.
+
+    A turn's start costs synchronous work in two loop iterations (the caller's
+    part of Kailash's run, then the node task's first step, which on an
+    agent's first turn includes Kailash's parameter-mapping setup), so a count
+    bounds the work per iteration where a time budget could not. Waiters
+    queue in order and are woken a few per iteration.
+    """
+
+    __slots__ = ("_admitted", "_loop", "_scheduled", "_waiters")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._admitted = 0
+        self._scheduled = False
+        self._waiters: deque[anyio.Event] = deque()
+
+    def _schedule(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._next_iteration)
+
+    def _next_iteration(self) -> None:
+        self._scheduled = False
+        self._admitted = 0
+        while self._waiters and self._admitted < STARTS_PER_ITERATION:
+            self._admitted += 1
+            self._waiters.popleft().set()
+        if self._admitted:
+            self._schedule()
+
+    async def enter(self) -> None:
+        if self._admitted < STARTS_PER_ITERATION and not self._waiters:
+            self._admitted += 1
+            self._schedule()
+            return
+        event = anyio.Event()
+        self._waiters.append(event)
+        self._schedule()
+        try:
+            await event.wait()
+        except BaseException:
+            if not event.is_set():
+                self._waiters.remove(event)
+            raise
+
+
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _StartGate] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def admit() -> None:
+    """Wait (a loop iteration or more) until this iteration may start another turn."""
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = _StartGate(loop)
+    await gate.enter()
+
+
+async def run_workflow(workflow: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Execute a built workflow on the shared runtime; return its results by node id.
+
+    Raises:
+        WorkflowExecutionError: (Kailash's) when a node failed.
+
+    """
+    results, _kailash_run_id = await shared_runtime().execute_workflow_async(workflow, inputs)
+    return results

@@ -1,0 +1,53 @@
+"""The messages an agent actor serves: ``AgentTask`` in, ``AgentReply`` out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ..events import Usage
+from ..messages import Message
+
+__all__ = ["AgentReply", "AgentTask"]
+
+
+class AgentTask(Message, tag="ka.AgentTask", kw_only=True):
+    """Ask an agent actor for one turn.
+
+    Attributes:
+        inputs: the signature's input values (JSON-compatible).
+        run_id: the run the turn belongs to; put on its events.
+        round: the round number put on ``AgentStarted``/``AgentFinished``.
+        notes: extra context appended to the prompt (e.g. other agents'
+            answers in a debate); empty strings are skipped.
+
+    Version added: 0.1
+
+    """
+
+    inputs: dict[str, Any] = msgspec.field(default_factory=dict)
+    run_id: str = ""
+    round: int = 0
+    notes: list[str] = msgspec.field(default_factory=list)
+
+
+class AgentReply(Message, tag="ka.AgentReply", kw_only=True):
+    """An agent actor's answer to an :class:`AgentTask`.
+
+    Attributes:
+        agent: the agent's name.
+        run_id: the task's run id.
+        output: the validated output fields, JSON-compatible.
+        usage: tokens, cost and calls of the turn (retries included).
+        raw: the model's last reply text.
+
+    Version added: 0.1
+
+    """
+
+    agent: str
+    run_id: str = ""
+    output: dict[str, Any] = msgspec.field(default_factory=dict)
+    usage: Usage = msgspec.field(default_factory=Usage)
+    raw: str = ""

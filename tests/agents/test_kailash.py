@@ -1,0 +1,99 @@
+"""The Kailash bridge: registered nodes, the Core SDK pattern, the shared runtime."""
+
+from __future__ import annotations
+
+import pytest
+from kailash.nodes.base import NodeRegistry
+from kailash.runtime.async_local import AsyncLocalRuntime
+from kailash.runtime.local import LocalRuntime
+from kailash.workflow.builder import WorkflowBuilder
+
+import kaizen_actors as ka
+import kaizen_actors.agents
+from kaizen_actors.agents import Agent, KaizenLLMAgentNode, KaizenNode, ScriptedModel
+from kaizen_actors.agents._runtime import MAX_CONCURRENT_NODES, shared_runtime
+
+
+def test_the_nodes_are_registered_with_kailash() -> None:
+    assert NodeRegistry.get("KaizenLLMAgentNode") is KaizenLLMAgentNode
+    assert issubclass(KaizenLLMAgentNode, KaizenNode)
+
+
+def test_agent_workflow_is_a_workflow_builder_with_the_agent_node() -> None:
+    agent = Agent("solver", signature="question -> answer", model=ScriptedModel(["42"]))
+    assert isinstance(agent.workflow, WorkflowBuilder)
+    workflow = agent.workflow.build()
+    assert list(workflow.nodes) == ["agent"]
+
+
+def test_the_core_sdk_pattern_works_from_sync_code() -> None:
+    model = ScriptedModel(['{"answer": "Yes", "confidence": 0.75}'])
+    agent = Agent("solver", signature="question -> answer: str, confidence: float", model=model)
+    with LocalRuntime(enable_monitoring=False) as runtime:
+        results, _run_id = runtime.execute(
+            agent.workflow.build(), parameters={"question": "Is 1009 prime?"}
+        )
+    assert results["agent"] == {"answer": "Yes", "confidence": 0.75}
+    assert model.calls[0][-1]["content"] == "question: Is 1009 prime?"
+
+
+def test_the_core_sdk_pattern_reports_bad_inputs_as_kailash_does() -> None:
+    model = ScriptedModel(["x"])
+    agent = Agent("solver", signature="question -> answer", model=model)
+    with LocalRuntime(enable_monitoring=False) as runtime:
+        results, _run_id = runtime.execute(agent.workflow.build(), parameters={"question": 5})
+    # LocalRuntime records a failed node in its results instead of raising.
+    assert results["agent"]["failed"]
+    assert "SignatureError" in results["agent"]["error"]
+    assert model.calls == []
+
+
+@pytest.mark.anyio
+async def test_one_shared_runtime_per_loop_sized_for_many_agents() -> None:
+    runtime = shared_runtime()
+    assert isinstance(runtime, AsyncLocalRuntime)
+    assert runtime is shared_runtime()
+    assert runtime.max_concurrent_nodes == MAX_CONCURRENT_NODES
+    assert runtime.enable_analysis
+    assert not runtime.execution_timeout
+
+
+@pytest.mark.anyio
+async def test_concurrent_runs_get_distinct_run_ids() -> None:
+    import anyio
+
+    agent = Agent(
+        "solver", signature="question -> answer", model=ScriptedModel(respond=lambda m: "a")
+    )
+    ids: list[str] = []
+
+    async def one() -> None:
+        ids.append((await agent.run(question="q")).run_id)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(one)
+    assert len(set(ids)) == 20
+
+
+@pytest.mark.anyio
+async def test_node_errors_reach_the_caller_with_their_own_type() -> None:
+    agent = Agent(
+        "solver", signature="question -> answer: int", model=ScriptedModel(["x", "y", "z"])
+    )
+    with pytest.raises(ka.OutputParseError):
+        await agent.run(question="q")
+
+
+def test_kaizen_registers_custom_node_types() -> None:
+    class EchoNode(KaizenNode):
+        """Echoes its input."""
+
+        async def async_run(self, **kwargs: object) -> dict[str, object]:
+            return {"echo": kwargs}
+
+    ka_framework = kaizen_actors.agents.Kaizen()
+    assert ka_framework.register_node_type(EchoNode) is EchoNode
+    assert NodeRegistry.get("EchoNode") is EchoNode
+    with pytest.raises(TypeError):
+        ka_framework.register_node_type(int)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kaizen_actors.agents import signature
+from kaizen_actors.agents._output import FieldStream, InvalidReply, parse_reply
+
+TWO = signature("question -> answer: str, confidence: float").output_fields()
+ONE = signature("question -> answer").output_fields()
+ONE_INT = signature("question -> n: int").output_fields()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '{"answer": "yes", "confidence": 0.9}',
+        '```json\n{"answer": "yes", "confidence": 0.9}\n```',
+        'Here is my answer:\n{"answer": "yes", "confidence": "0.9"} hope it helps',
+        'Sure.\n```\n{"answer": "yes", "confidence": 0.9}\n```\nDone.',
+        '{"other": 1} then {"answer": "yes", "confidence": 0.9}',
+    ],
+)
+def test_json_replies_parse_plain_fenced_and_after_prose(reply: str) -> None:
+    assert parse_reply(reply, TWO) == {"answer": "yes", "confidence": 0.9}
+
+
+def test_a_single_output_field_accepts_plain_text() -> None:
+    assert parse_reply("  Yes, it is prime.\n", ONE) == {"answer": "Yes, it is prime."}
+    assert parse_reply('{"answer": "json works too"}', ONE) == {"answer": "json works too"}
+    assert parse_reply(" 42 ", ONE_INT) == {"n": 42}
+
+
+def test_a_wrongly_typed_value_is_rejected_naming_the_field() -> None:
+    with pytest.raises(InvalidReply, match="'confidence' must be float") as info:
+        parse_reply('{"answer": "yes", "confidence": "very"}', TWO)
+    assert "very" in str(info.value)
+
+
+def test_missing_fields_and_non_json_replies_are_rejected() -> None:
+    with pytest.raises(InvalidReply, match="missing field 'confidence'"):
+        parse_reply('{"answer": "yes"}', TWO)
+    with pytest.raises(InvalidReply, match="not a JSON object"):
+        parse_reply("yes, about 0.9", TWO)
+
+
+def test_optional_outputs_may_be_left_out() -> None:
+    fields = signature("q -> a: str, b: int | None").output_fields()
+    assert parse_reply('{"a": "x"}', fields) == {"a": "x", "b": None}
+
+
+def _collect(stream: FieldStream, chunks: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for chunk in chunks:
+        for field, text in stream.feed(chunk):
+            out[field] = out.get(field, "") + text
+    return out
+
+
+def test_field_stream_yields_field_text_without_json_punctuation() -> None:
+    reply = '```json\n{"answer": "Yes, \\"1009\\" is prime\\n", "confidence": 0.95}\n```'
+    got = _collect(FieldStream(TWO), list(reply))
+    assert got == {"answer": 'Yes, "1009" is prime\n', "confidence": "0.95"}
+
+
+def test_field_stream_skips_unknown_keys_and_prose_before_the_object() -> None:
+    reply = 'Thinking... {"notes": "skip {me}", "answer": "ok", "confidence": 1}'
+    assert _collect(FieldStream(TWO), [reply]) == {"answer": "ok", "confidence": "1"}
+
+
+def test_field_stream_passes_plain_text_through_for_one_field() -> None:
+    assert _collect(FieldStream(ONE), ["  Hello", " big", " world"]) == {
+        "answer": "Hello big world"
+    }
+
+
+def test_field_stream_decodes_unicode_escapes_and_surrogate_pairs() -> None:
+    reply = json.dumps({"answer": "caf\u00e9 \U0001f600", "confidence": 0.5})
+    assert _collect(FieldStream(TWO), list(reply))["answer"] == "caf\u00e9 \U0001f600"
+
+
+values = st.fixed_dictionaries(
+    {
+        "answer": st.text(max_size=30),
+        "confidence": st.floats(allow_nan=False, allow_infinity=False, width=32),
+    }
+)
+
+
+@given(values, st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=40))
+def test_field_stream_text_does_not_depend_on_chunking(
+    obj: dict[str, object], cuts: list[int]
+) -> None:
+    reply = json.dumps(obj, ensure_ascii=bool(cuts[0] % 2))
+    chunks, pos = [], 0
+    for cut in cuts:
+        chunks.append(reply[pos : pos + cut])
+        pos += cut
+    chunks.append(reply[pos:])
+    got = _collect(FieldStream(TWO), chunks)
+    assert got.get("answer", "") == obj["answer"]
+    assert json.loads(got["confidence"]) == obj["confidence"]
