@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "ToolError": "kaizen_actors.messages",
     "BudgetExceeded": "kaizen_actors.messages",
     "RunError": "kaizen_actors.messages",
+    "RunTimeout": "kaizen_actors.messages",
     "ConfigError": "kaizen_actors.messages",
     "Usage": "kaizen_actors.events",
     # layer 1: transport
@@ -83,6 +84,20 @@ _EXPORTS: dict[str, str] = {
     "ChatModel": "kaizen_actors.agents",
     "UsageMeter": "kaizen_actors.agents",
     "Prediction": "kaizen_actors.agents",
+    # layer 4: coordination
+    "team": "kaizen_actors.coordination",
+    "Team": "kaizen_actors.coordination",
+    "TeamResult": "kaizen_actors.coordination",
+    "TeamUsage": "kaizen_actors.coordination",
+    "Turn": "kaizen_actors.coordination",
+    "Debate": "kaizen_actors.coordination",
+    "Consensus": "kaizen_actors.coordination",
+    "SupervisorWorker": "kaizen_actors.coordination",
+    "Budget": "kaizen_actors.coordination",
+    "Pattern": "kaizen_actors.coordination",
+    "Run": "kaizen_actors.coordination",
+    "Member": "kaizen_actors.coordination",
+    "RunStream": "kaizen_actors.coordination",
 }
 
 _SUBMODULES = {"events", "messages", "transport", "actors", "agents", "coordination"}
@@ -146,6 +161,21 @@ if TYPE_CHECKING:
         UsageMeter,
         signature,
     )
+    from .coordination import (
+        Budget,
+        Consensus,
+        Debate,
+        Member,
+        Pattern,
+        Run,
+        RunStream,
+        SupervisorWorker,
+        Team,
+        TeamResult,
+        TeamUsage,
+        Turn,
+        team,
+    )
     from .events import Usage
     from .messages import (
         ActorCrashed,
@@ -169,6 +199,7 @@ if TYPE_CHECKING:
         OutputParseError,
         RestartIntensityExceeded,
         RunError,
+        RunTimeout,
         SignatureError,
         SystemStopped,
         ToolError,

@@ -131,7 +131,10 @@ class ActorSystem:
         await self.shutdown()
         assert self._tg is not None
         self._tg.cancel_scope.cancel()
-        return await self._tg.__aexit__(exc_type, exc, tb)
+        # The body's own exception propagates as it is, not inside an ExceptionGroup:
+        # every task in the group is ours and has stopped or been cancelled.
+        await self._tg.__aexit__(None, None, None)
+        return None
 
     async def shutdown(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a drain deadline
         """Stop every actor, children before parents, running their ``on_stop`` hooks.

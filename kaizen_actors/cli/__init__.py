@@ -23,18 +23,49 @@ def _demo(args: argparse.Namespace) -> int:
         from ._demo_actors import run_actors_demo
 
         anyio.run(run_actors_demo, console.print)
-        return 0
-    raise SystemExit(f"unknown demo {args.pattern!r}")
+    else:
+        from ._demo_team import run_team_demo
+
+        anyio.run(run_team_demo, args.pattern, console, args.model, backend="asyncio")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import subprocess
+    from pathlib import Path
+
+    candidates = [Path.cwd() / "bench", Path(__file__).resolve().parents[2] / "bench"]
+    folder = next((c for c in candidates if (c / f"bench_{args.suite}.py").exists()), None)
+    if folder is None:
+        print("kaizen-actors bench runs the benchmarks of a source checkout: run it from one")
+        return 2
+    script = folder / f"bench_{args.suite}.py"
+    return subprocess.call([sys.executable, str(script), *args.options])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kaizen-actors`` command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="kaizen-actors", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="run an offline demo")
-    demo.add_argument("pattern", nargs="?", default="actors", choices=["actors"])
+    demo = commands.add_parser("demo", help="run an offline demo (a debate by default)")
+    demo.add_argument(
+        "pattern",
+        nargs="?",
+        default="debate",
+        choices=["debate", "consensus", "supervisor", "actors"],
+        help="what to show: a team pattern, or a supervision tree of plain actors",
+    )
+    demo.add_argument(
+        "--model",
+        default=None,
+        help="a litellm model (e.g. openai/gpt-4o-mini) instead of the offline scripted agents",
+    )
     demo.set_defaults(func=_demo)
     add_serve_parser(commands)
+    bench = commands.add_parser("bench", help="run a benchmark suite of a source checkout")
+    bench.add_argument("suite", choices=["actors", "agents", "team", "nats"])
+    bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")
+    bench.set_defaults(func=_bench)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -24,6 +24,7 @@ Every error derives from :class:`KaizenError`; cancellation is never wrapped.
     ├── ToolError                   an MCP tool failed
     ├── BudgetExceeded              a team run crossed its budget
     ├── RunError                    a team run failed (names the agent)
+    │   └── RunTimeout              it ran past its timeout (also a TimeoutError)
     └── ConfigError                 invalid configuration (names the key)
 """
 
@@ -52,6 +53,7 @@ __all__ = [
     "OutputParseError",
     "RestartIntensityExceeded",
     "RunError",
+    "RunTimeout",
     "SignatureError",
     "SystemStopped",
     "ToolError",
@@ -302,3 +304,20 @@ class ConfigError(KaizenError):
     def __init__(self, message: str, *, key: str) -> None:
         self.key = key
         super().__init__(message)
+
+
+class RunTimeout(RunError, TimeoutError):
+    """A team run did not finish within its ``timeout``; ``reason`` is ``"timeout"``.
+
+    Version added: 0.1
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        agent: str | None = None,
+        reason: str = "timeout",
+        transcript: Any = (),
+    ) -> None:
+        super().__init__(message, agent=agent, reason=reason, transcript=transcript)

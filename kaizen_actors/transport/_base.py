@@ -19,7 +19,13 @@ EventSink = Callable[[Any], Awaitable[None]]
 
 
 class Replier(Protocol):
-    """Where the reply to an ``ask`` goes (a local slot, or a reply subject)."""
+    """Where the reply to an ``ask`` goes (a local slot, or a reply subject).
+
+    ``abandoned`` tells whether the asker has stopped waiting (always False
+    where the transport cannot know); the actor then skips the message.
+    """
+
+    abandoned: bool
 
     def set_result(self, value: Any) -> bool:
         """Deliver the reply; False when nobody waits for it any more."""

@@ -179,6 +179,10 @@ class _WiredReply:
     def __init__(self, slot: ReplySlot) -> None:
         self._slot = slot
 
+    @property
+    def abandoned(self) -> bool:
+        return self._slot.abandoned
+
     def set_result(self, value: Any) -> bool:
         try:
             return self._slot.set_result(decode_reply(encode_reply(value)))
