@@ -27,6 +27,7 @@ __all__ = [
     "RunFinished",
     "RunStarted",
     "Token",
+    "ToolCalled",
     "Usage",
     "Vote",
     "decode_event",
@@ -103,6 +104,19 @@ class Token(Event):
     field: str = ""
 
 
+class ToolCalled(Event):
+    """A tool call of an agent's turn finished; ``result`` is what the model was shown.
+
+    ``error`` holds the error text when the call failed (the model saw it as the result).
+    """
+
+    tool: str = ""
+    call_id: str = ""
+    arguments: dict[str, Any] = {}
+    result: str = ""
+    error: str | None = None
+
+
 class AgentFinished(Event):
     """An agent finished a turn with validated ``output`` fields."""
 
@@ -137,7 +151,15 @@ class RunFailed(Event):
 
 
 AnyEvent = Union[  # noqa: UP007 - a runtime union for the decoder
-    RunStarted, RoundStarted, AgentStarted, Token, AgentFinished, Vote, RunFinished, RunFailed
+    RunStarted,
+    RoundStarted,
+    AgentStarted,
+    Token,
+    ToolCalled,
+    AgentFinished,
+    Vote,
+    RunFinished,
+    RunFailed,
 ]
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(AnyEvent)

@@ -40,8 +40,51 @@ whose ``error_type`` names ``SignatureError``, ``OutputParseError`` or a
 run_id=..., round=..., notes=..., seq=...)`` does the same without an actor
 and returns an :class:`AgentResult`.
 
-MCP tools: ``tools=`` is accepted and stored on the agent but not given to
-the model yet.
+Tools
+-----
+
+``Agent(..., tools=[...])`` takes :class:`MCPServer` objects and ``async def``
+functions::
+
+    calc = ka.MCPServer(sys.executable, ["calc_server.py"], env={"API_TOKEN": token})
+
+    async def lookup(city: str) -> str:
+        # its docstring is the tool's description
+        ...
+
+    agent = ka.Agent("helper", signature=..., model=..., tools=[calc, lookup])
+
+- The model is offered every tool: an MCP server's listed tools (name,
+  description, input schema) and each function (name, docstring, a JSON
+  schema of its type hints, through pydantic; see :class:`FunctionTool`).
+  Tool names must be unique across the agent's tools (``ToolError``).
+- A turn loops: when a reply asks for tool calls (:class:`ToolCall`), they
+  run, concurrently when there are several; their results go back to the
+  model as ``role: tool`` messages and the model is called again, until it
+  answers. More than ``max_tool_calls`` (default 8) calls in one turn fail
+  it with ``ToolError``. The turn's usage adds up all its model calls;
+  ``AgentResult.tool_calls`` lists the calls as :class:`ToolResult`.
+- A tool that fails (an MCP result with ``isError``, an exception from a
+  function, invalid arguments, an unknown tool name, a call past the
+  server's ``timeout``, a lost connection) does not fail the turn: the model
+  is shown the error text as the tool's result, so it can recover, and the
+  ``ToolResult`` records it in ``error``.
+- An MCP server starts lazily, on the first turn that needs it, and is
+  listed once. Who owns it: for ``agent.run()``, ``agent.stream()`` and
+  ``agent.call()``, the agent (``await agent.aclose()`` or ``async with
+  agent:`` stops it; failing that, the end of the event loop does); in an
+  ``ActorSystem``, each agent actor (its ``on_stop`` stops it: when the
+  actor stops, restarts or its system shuts down). A server that cannot
+  start, or does not answer within its ``timeout`` (default 30 s), raises
+  ``ToolError`` naming its command with the tail of its stderr (never its
+  environment); the next turn tries again.
+- Cancelling a turn cancels its tool calls in flight (the MCP server is sent
+  a cancel notification); the server itself runs until its owner closes it.
+- ``ScriptedModel`` replies can be tool calls (``ka.ToolCall("add", {"a": 2,
+  "b": 3})``); a custom model takes ``tools=`` in ``stream()`` and yields
+  ``ToolCall`` objects (see :class:`ChatModel`). No tool event is emitted yet.
+- ``mcp`` (the Python SDK, version 2) is imported when the first server
+  starts; importing this package does not import it.
 """
 
 from __future__ import annotations
@@ -52,12 +95,14 @@ from .._meta import publish
 from ._agent import Agent, AgentResult, AgentStream
 from ._kaizen import AgentManager, Kaizen, KaizenConfig
 from ._litellm import Model
+from ._mcp import MCPServer
 from ._memory import BufferMemory, Memory
 from ._model import ChatModel, UsageMeter
 from ._program import Prediction
 from ._scripted import ScriptedModel, ScriptExhausted
 from ._signature import FieldSpec, InputField, OutputField, Signature, signature
 from ._tasks import AgentReply, AgentTask
+from ._tools import FunctionTool, Toolbox, ToolCall, ToolResult
 
 if TYPE_CHECKING:
     from ._actor import AgentActor
@@ -74,11 +119,13 @@ __all__ = [
     "BufferMemory",
     "ChatModel",
     "FieldSpec",
+    "FunctionTool",
     "InputField",
     "Kaizen",
     "KaizenConfig",
     "KaizenLLMAgentNode",
     "KaizenNode",
+    "MCPServer",
     "Memory",
     "Model",
     "OutputField",
@@ -86,6 +133,9 @@ __all__ = [
     "ScriptExhausted",
     "ScriptedModel",
     "Signature",
+    "ToolCall",
+    "ToolResult",
+    "Toolbox",
     "UsageMeter",
     "signature",
 ]

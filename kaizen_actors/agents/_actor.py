@@ -19,7 +19,11 @@ class AgentActor(Actor):
     While a turn runs its events (``AgentStarted``, ``Token``...,
     ``AgentFinished``, ``seq`` from 0 within the turn) go to ``ctx.emit``,
     that is to the ``on_event`` callback of the ``ask``. Cancelling the
-    ``ask`` stops the model stream.
+    ``ask`` stops the model stream (and the tool calls in flight).
+
+    The actor owns its agent's MCP servers: it starts them on its first task
+    and stops them in ``on_stop`` (when it stops, is restarted, or its
+    system shuts down).
 
     Raises:
         TypeError: (from the handler) for a message that is not an ``AgentTask``.
@@ -32,6 +36,12 @@ class AgentActor(Actor):
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
+        self.toolbox = agent.toolbox()
+
+    async def on_stop(self, ctx: Any) -> None:
+        """Stop the MCP servers this actor started."""
+        if self.toolbox is not None:
+            await self.toolbox.aclose()
 
     async def receive(self, message: Any, ctx: Any) -> Any:
         """Run the task's turn and reply with an :class:`AgentReply`."""
@@ -45,6 +55,7 @@ class AgentActor(Actor):
             run_id=message.run_id or None,
             round=message.round,
             notes=message.notes,
+            toolbox=self.toolbox,
         )
         return AgentReply(
             agent=self.agent.name,

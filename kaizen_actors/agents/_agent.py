@@ -3,7 +3,9 @@
 ``await agent.run(**inputs)`` runs one turn in the caller's task;
 ``agent.stream(**inputs)`` yields the turn's events as they happen;
 ``agent.factory()`` makes actors that serve ``AgentTask`` messages inside an
-``ActorSystem`` (see :mod:`kaizen_actors.agents`).
+``ActorSystem`` (see :mod:`kaizen_actors.agents`). An agent with MCP servers
+among its tools starts them on its first turn; ``await agent.aclose()`` (or
+leaving ``async with agent:``) stops them.
 """
 
 from __future__ import annotations
@@ -14,18 +16,28 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ..events import AgentFinished, AgentStarted, RunFailed, RunFinished, RunStarted, Token
+from ..events import (
+    AgentFinished,
+    AgentStarted,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Token,
+    ToolCalled,
+)
 from ..messages import ConfigError
 from ._memory import resolve_memory
-from ._model import resolve_model
+from ._model import accepts_tools, resolve_model
 from ._program import CURRENT_TURN, Prediction, Program, TurnState
 from ._runtime import admit, new_run_id, run_workflow
 from ._signature import Signature, signature
+from ._tools import Toolbox, ToolResult, resolve_tools
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from ..events import Event, Usage
+    from ._tools import ToolResult
 
 __all__ = ["Agent", "AgentResult", "AgentStream"]
 
@@ -40,13 +52,24 @@ class AgentResult:
         run_id: the run the turn belonged to.
         agent: the agent's name.
         raw: the model's last reply text.
-        attempts: model calls made for the reply to validate.
+        attempts: replies the model gave until one validated (its tool
+            loops inside each count once).
+        tool_calls: the tool calls of the turn, in order (:class:`ToolResult`).
 
     Version added: 0.1
 
     """
 
-    __slots__ = ("agent", "attempts", "output", "output_dict", "raw", "run_id", "usage")
+    __slots__ = (
+        "agent",
+        "attempts",
+        "output",
+        "output_dict",
+        "raw",
+        "run_id",
+        "tool_calls",
+        "usage",
+    )
 
     def __init__(
         self,
@@ -58,7 +81,9 @@ class AgentResult:
         agent: str,
         raw: str,
         attempts: int,
+        tool_calls: tuple[ToolResult, ...] = (),
     ) -> None:
+        self.tool_calls = tool_calls
         self.output = output
         self.output_dict = output_dict
         self.usage = usage
@@ -92,6 +117,16 @@ class _Emitter:
         self.seq += 1
         await self.on_event(event)
 
+    async def tool(self, result: ToolResult) -> None:
+        await self.emit(
+            ToolCalled,
+            tool=result.tool,
+            call_id=result.id,
+            arguments=result.arguments,
+            result=result.result,
+            error=result.error,
+        )
+
 
 class Agent:
     """An LLM agent: runs its signature through a Kailash workflow and streams tokens.
@@ -102,15 +137,23 @@ class Agent:
             ``"question -> answer: str"``.
         model: a litellm model name, ``ka.Model`` or ``ka.ScriptedModel``.
         instructions: extra instructions after the signature's docstring.
-        tools: MCP tool servers (stored; not yet given to the model).
+        tools: what the model may call: :class:`MCPServer` objects (all
+            their tools) and ``async def`` functions (see
+            :class:`FunctionTool`). MCP servers start on the agent's first
+            turn (an actor's: on its first task) and stop at
+            :meth:`aclose` (the actor's: when it stops).
         memory: ``True`` for a :class:`BufferMemory`, a window size, a memory
             object, or ``None``.
         max_retries: how often an invalid reply is retried with the error
             shown to the model.
+        max_tool_calls: how many tool calls one turn may make; the model
+            asking for more fails the turn with ``ToolError``.
 
     Raises:
         ConfigError: when ``signature`` or ``model`` is missing or of the
-            wrong kind (the key names which).
+            wrong kind, or ``tools`` holds something else than MCP servers
+            and async functions, or the model cannot take tools (the key
+            names which).
         SignatureError: when a string signature cannot be parsed.
 
     Version added: 0.1
@@ -127,6 +170,7 @@ class Agent:
         memory: Any = None,
         *,
         max_retries: int = 2,
+        max_tool_calls: int = 8,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"name: an agent needs a non-empty name, got {name!r}", key="name")
@@ -138,10 +182,21 @@ class Agent:
             raise ConfigError(f"model: agent {name!r} needs a model", key="model")
         self.model = resolve_model(model)
         self.memory = resolve_memory(memory)
+        if max_tool_calls < 0:
+            raise ConfigError(
+                f"max_tool_calls: must be >= 0, got {max_tool_calls}", key="max_tool_calls"
+            )
         self.instructions = instructions
-        self.tools = tuple(tools)
+        self.tools = resolve_tools(tools)
+        if self.tools and not accepts_tools(self.model):
+            raise ConfigError(
+                f"model: {self.model!r} cannot call tools (its stream() takes no tools=)",
+                key="model",
+            )
         self.max_retries = max_retries
+        self.max_tool_calls = max_tool_calls
         self.key = f"{name}#{uuid.uuid4().hex[:12]}"
+        self._toolbox = Toolbox(self.tools, owner=name) if self.tools else None
         self._program = Program(
             self.key,
             self.signature,
@@ -149,6 +204,8 @@ class Agent:
             instructions=instructions,
             memory=self.memory,
             max_retries=max_retries,
+            toolbox=self._toolbox,
+            max_tool_calls=max_tool_calls,
         )
         self._builder: Any = None
         self._built: Any = None
@@ -156,6 +213,35 @@ class Agent:
 
     def __repr__(self) -> str:
         return f"Agent({self.name!r}, signature={self.signature.__name__}, model={self.model!r})"
+
+    async def __aenter__(self) -> Agent:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the MCP servers this agent started for ``run``/``stream``/``call``.
+
+        Waits until their processes are gone. The agent stays usable: its
+        next turn starts them again. Actors of the agent own their servers
+        and stop them themselves. Without ``aclose``, the servers stop when
+        the event loop cancels its remaining tasks at its end.
+
+        Version added: 0.1
+        """
+        if self._toolbox is not None:
+            await self._toolbox.aclose()
+
+    def toolbox(self) -> Toolbox | None:
+        """A fresh :class:`Toolbox` of this agent's tools (``None`` without tools).
+
+        Its owner starts it by using it (``call(..., toolbox=)``) and must
+        ``aclose()`` it; agent actors each own one.
+
+        Version added: 0.1
+        """
+        return Toolbox(self.tools, owner=self.name) if self.tools else None
 
     @property
     def workflow(self) -> Any:
@@ -180,6 +266,7 @@ class Agent:
         round: int = 0,
         notes: Iterable[str] = (),
         seq: int = 0,
+        toolbox: Toolbox | None = None,
     ) -> AgentResult:
         """Run one turn with ``inputs`` (a dict, so any field name works).
 
@@ -191,6 +278,8 @@ class Agent:
             round: the round number put on the events.
             notes: extra context appended to the prompt's user message.
             seq: ``seq`` of the first event.
+            toolbox: the toolbox whose servers the turn uses (an actor's);
+                by default the agent's own, closed by :meth:`aclose`.
 
         Returns:
             The turn's :class:`AgentResult`.
@@ -199,10 +288,14 @@ class Agent:
             SignatureError: before any model call, when the inputs do not fit.
             OutputParseError: when no reply validated after the retries.
             ModelError: when the model failed.
+            ToolError: when an MCP server cannot start, or the turn asked
+                for more than ``max_tool_calls`` tool calls.
 
         """
         values = self.signature.validate_inputs(inputs)
-        return await self._turn(values, on_event, run_id or new_run_id(), round, tuple(notes), seq)
+        return await self._turn(
+            values, on_event, run_id or new_run_id(), round, tuple(notes), seq, toolbox=toolbox
+        )
 
     async def _turn(
         self,
@@ -214,6 +307,7 @@ class Agent:
         seq: int,
         *,
         admitted: bool = False,
+        toolbox: Toolbox | None = None,
     ) -> AgentResult:
         if not admitted:
             await admit()
@@ -223,7 +317,11 @@ class Agent:
         if emitter is not None:
             await emitter.emit(AgentStarted, round=round, inputs=json_inputs)
         turn = TurnState(
-            on_token=emitter.token if emitter is not None else None, inputs=values, notes=notes
+            on_token=emitter.token if emitter is not None else None,
+            on_tool=emitter.tool if emitter is not None else None,
+            inputs=values,
+            notes=notes,
+            toolbox=toolbox if toolbox is not None else self._toolbox,
         )
         workflow = self._workflow()
         token = CURRENT_TURN.set(turn)
@@ -244,6 +342,7 @@ class Agent:
             agent=self.name,
             raw=turn.raw,
             attempts=turn.attempts,
+            tool_calls=tuple(turn.tool_results),
         )
         if emitter is not None:
             await emitter.emit(AgentFinished, round=round, output=turn.output, usage=turn.usage)
@@ -256,6 +355,8 @@ class Agent:
             SignatureError: before any model call, when the inputs do not fit.
             OutputParseError: when no reply validated after the retries.
             ModelError: when the model failed.
+            ToolError: when an MCP server cannot start, or the turn asked
+                for more than ``max_tool_calls`` tool calls.
 
         """
         return await self.call(inputs)
@@ -279,7 +380,9 @@ class Agent:
         """A zero-argument factory of actors serving this agent's ``AgentTask``s.
 
         Every call makes a fresh actor sharing this agent's compiled workflow,
-        model and memory (so a restarted actor keeps the memory).
+        model and memory (so a restarted actor keeps the memory). Each actor
+        starts its own MCP servers on its first task and stops them when it
+        stops.
         """
         from ._actor import AgentActor
 

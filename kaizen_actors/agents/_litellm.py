@@ -9,10 +9,17 @@ with exponential backoff and full jitter while no text has been streamed yet;
 the rest raise a typed :class:`~kaizen_actors.ModelError` whose message is the
 provider's, with API keys removed. Closing the stream (what a cancelled agent
 does) closes the provider's HTTP stream.
+
+Tools go to litellm as ``tools=[{"type": "function", "function": {...}}]``;
+the streamed ``delta.tool_calls`` fragments (an ``index``, the ``id`` and
+name in the first fragment, the arguments JSON in pieces) are put together by
+:class:`ToolCallAssembler` and yielded as ``ToolCall`` objects when the
+stream ends.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -34,7 +41,7 @@ if TYPE_CHECKING:
 
     from ._model import UsageMeter
 
-__all__ = ["Model", "map_litellm_error"]
+__all__ = ["Model", "ToolCallAssembler", "map_litellm_error"]
 
 _litellm: Any = None
 
@@ -101,8 +108,17 @@ class Model:
     def _delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
 
-    async def stream(self, messages: list[dict[str, str]], meter: UsageMeter) -> AsyncIterator[str]:
+    async def stream(
+        self,
+        messages: list[dict[str, Any]],
+        meter: UsageMeter,
+        *,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> AsyncIterator[Any]:
         """Stream the reply to ``messages`` and add its usage to ``meter``.
+
+        With ``tools``, the tool calls the model asks for are yielded (as
+        ``ToolCall`` objects) after its text.
 
         Raises:
             ModelError: or a subclass when the provider fails.
@@ -110,11 +126,14 @@ class Model:
         """
         litellm = _import_litellm()
         params = {"stream_options": {"include_usage": True}, **self.params}
+        if tools:
+            params["tools"] = tools
         attempt = 0
         while True:
             sent = 0
             usage: Any = None
             response: Any = None
+            calls = ToolCallAssembler()
             try:
                 response = await litellm.acompletion(
                     model=self.name, messages=messages, stream=True, **params
@@ -124,10 +143,17 @@ class Model:
                         usage = chunk.usage
                     choices = chunk.choices
                     if choices:
-                        text = choices[0].delta.content
+                        delta = choices[0].delta
+                        text = delta.content
                         if text:
                             sent += 1
                             yield text
+                        fragments = getattr(delta, "tool_calls", None)
+                        if fragments:
+                            calls.feed(fragments)
+                for call in calls.calls():
+                    sent += 1
+                    yield call
                 return
             except Exception as exc:
                 if isinstance(exc, ModelError):
@@ -169,6 +195,62 @@ class Model:
             if len(v) >= 8 and any(w in k.upper() for w in ("KEY", "TOKEN", "SECRET"))
         ]
         return found
+
+
+class ToolCallAssembler:
+    """Puts streamed OpenAI-style ``tool_calls`` delta fragments together.
+
+    Each fragment has an ``index`` (which call it belongs to); the first
+    fragment of a call carries its ``id`` and ``function.name``, the
+    arguments JSON arrives in ``function.arguments`` pieces. Fragments may
+    be objects (litellm's ``ChatCompletionDeltaToolCall``) or dicts.
+    """
+
+    def __init__(self) -> None:
+        self._calls: dict[int, dict[str, Any]] = {}
+
+    def feed(self, fragments: Any) -> None:
+        """Add one chunk's ``delta.tool_calls``."""
+        for fragment in fragments:
+            index = _get(fragment, "index")
+            if index is None:
+                index = len(self._calls) if _get(fragment, "id") else max(self._calls, default=0)
+            call = self._calls.setdefault(int(index), {"id": "", "name": "", "arguments": []})
+            if _get(fragment, "id"):
+                call["id"] = _get(fragment, "id")
+            function = _get(fragment, "function")
+            if function is not None:
+                if _get(function, "name"):
+                    call["name"] += _get(function, "name")
+                if _get(function, "arguments"):
+                    call["arguments"].append(_get(function, "arguments"))
+
+    def calls(self) -> list[Any]:
+        """The complete calls, in index order, as ``ToolCall`` objects.
+
+        Arguments that are not a JSON object give a call with
+        ``raw_arguments`` set (it fails, and the model sees why).
+        """
+        from ._tools import ToolCall
+
+        result = []
+        for _, call in sorted(self._calls.items()):
+            text = "".join(call["arguments"])
+            try:
+                arguments = json.loads(text) if text.strip() else {}
+            except ValueError:
+                arguments = None
+            if isinstance(arguments, dict):
+                result.append(ToolCall(call["name"], arguments, id=call["id"]))
+            else:
+                result.append(ToolCall(call["name"], {}, id=call["id"], raw_arguments=text))
+        return result
+
+
+def _get(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
 
 
 _KEY_PATTERN = re.compile(r"\b(sk|pk|rk|gsk|xai|key)-[A-Za-z0-9_\-]{6,}")

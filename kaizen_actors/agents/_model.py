@@ -3,6 +3,14 @@
 A chat model streams the text of one reply for a list of chat messages
 (``{"role": ..., "content": ...}`` dicts) and records what the call cost in a
 :class:`UsageMeter`. Agents accept any object with this shape as ``model=``.
+
+Tools: an agent with tools calls ``stream(messages, meter, tools=[...])``
+with OpenAI-style tool definitions (``{"type": "function", "function":
+{"name", "description", "parameters"}}``); the model then yields, besides
+text, complete :class:`~kaizen_actors.agents.ToolCall` objects for the calls
+it asks for. Later messages of the turn include the assistant's
+``tool_calls`` and ``role: tool`` results (OpenAI's shapes). A model whose
+``stream`` takes no ``tools`` works for agents without tools.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from ..messages import ConfigError
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-__all__ = ["ChatModel", "UsageMeter", "resolve_model"]
+__all__ = ["ChatModel", "UsageMeter", "accepts_tools", "resolve_model"]
 
 
 class UsageMeter:
@@ -54,17 +62,30 @@ class UsageMeter:
 class ChatModel(Protocol):
     """What an agent needs from a model.
 
-    ``stream`` is an async generator: it yields the reply's text in pieces and,
-    when it ends (normally, on error or when closed after a cancel), adds the
-    call's usage to ``meter``. Closing it (``aclose``) must stop the provider's
-    stream.
+    ``stream`` is an async generator: it yields the reply's text in pieces
+    (and, when offered ``tools``, :class:`~kaizen_actors.agents.ToolCall`
+    objects) and, when it ends (normally, on error or when closed after a
+    cancel), adds the call's usage to ``meter``. Closing it (``aclose``) must
+    stop the provider's stream. Taking ``tools`` is optional (see the module
+    docstring).
     """
 
     name: str
 
-    def stream(self, messages: list[dict[str, str]], meter: UsageMeter) -> AsyncIterator[str]:
+    def stream(self, messages: list[dict[str, Any]], meter: UsageMeter) -> AsyncIterator[Any]:
         """Stream the reply to ``messages``."""
         ...
+
+
+def accepts_tools(model: Any) -> bool:
+    """Whether ``model.stream`` takes a ``tools`` keyword."""
+    import inspect
+
+    try:
+        params = inspect.signature(model.stream).parameters
+    except (TypeError, ValueError):
+        return True
+    return "tools" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def resolve_model(model: Any, *, params: dict[str, Any] | None = None) -> ChatModel:

@@ -4,8 +4,13 @@ A :class:`Program` is an agent's compiled signature, model and memory. Its
 Kailash node (``KaizenLLMAgentNode``) finds it by key in a process-wide weak
 registry and calls :meth:`Program.execute`. What the node cannot pass through
 Kailash (the token sink, the typed inputs, the typed result, the original
-exception) travels in a :class:`TurnState` held by the ``CURRENT_TURN``
-context variable, which Kailash's node tasks inherit.
+exception, the toolbox) travels in a :class:`TurnState` held by the
+``CURRENT_TURN`` context variable, which Kailash's node tasks inherit.
+
+With tools, one attempt is a loop: the model is offered the tools; when its
+reply asks for tool calls, they run (concurrently), their results go back as
+``role: tool`` messages and the model is called again, until it answers.
+Every model call of the turn adds to the turn's usage.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from anyio.lowlevel import checkpoint
 
-from ..messages import OutputParseError
+from ..messages import OutputParseError, ToolError
 from ._model import UsageMeter
 from ._output import FieldStream, InvalidReply, parse_reply
-from ._prompt import build_messages, system_prompt
+from ._prompt import build_messages, feedback_messages, system_prompt, tool_messages
+from ._tools import ToolCall, ToolResult
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
     from ._memory import Memory
     from ._model import ChatModel
     from ._signature import Signature
+    from ._tools import Toolbox
 
 __all__ = ["CURRENT_TURN", "Prediction", "Program", "TurnState", "lookup_program"]
 
@@ -94,6 +102,7 @@ class TurnState:
     """What one turn passes to its node besides Kailash parameters, and gets back."""
 
     on_token: Callable[[str, str], Awaitable[None]] | None = None
+    on_tool: Callable[[ToolResult], Awaitable[None]] | None = None
     inputs: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
     values: dict[str, Any] | None = None
@@ -102,6 +111,8 @@ class TurnState:
     raw: str = ""
     attempts: int = 0
     error: BaseException | None = field(default=None, repr=False)
+    toolbox: Toolbox | None = field(default=None, repr=False)
+    tool_results: list[ToolResult] = field(default_factory=list)
 
 
 CURRENT_TURN: contextvars.ContextVar[TurnState | None] = contextvars.ContextVar(
@@ -138,12 +149,16 @@ class Program:
         instructions: str | None,
         memory: Memory | None,
         max_retries: int,
+        toolbox: Toolbox | None = None,
+        max_tool_calls: int = 8,
     ) -> None:
         self.key = key
         self.signature = signature
         self.model = model
         self.memory = memory
         self.max_retries = max_retries
+        self.toolbox = toolbox
+        self.max_tool_calls = max_tool_calls
         self.inputs = signature.input_fields()
         self.outputs = signature.output_fields()
         text = "\n\n".join(t for t in (signature.instructions(), instructions or "") if t)
@@ -155,11 +170,12 @@ class Program:
         return {name: self.inputs[name].to_json(v) for name, v in values.items()}
 
     async def execute(self, values: dict[str, Any], turn: TurnState) -> dict[str, Any]:
-        """Run one turn: call the model, parse its reply, retry on invalid replies.
+        """Run one turn: call the model (and its tools), parse its reply, retry on invalid replies.
 
         Args:
             values: validated inputs.
-            turn: where tokens go and where the typed result is stored.
+            turn: where tokens go, which toolbox to use, and where the typed
+                result and the tool results are stored.
 
         Returns:
             The JSON-compatible output fields (the node's result).
@@ -168,22 +184,68 @@ class Program:
             OutputParseError: when no reply validated after ``max_retries``
                 retries; ``.raw`` holds the last reply.
             ModelError: when the model failed.
+            ToolError: when an MCP server cannot start, or the model asked
+                for more than ``max_tool_calls`` tool calls in the turn.
 
         """
         meter = UsageMeter()
         json_inputs = self.inputs_to_json(values)
         history = self.memory.messages() if self.memory is not None else []
-        feedback: list[tuple[str, str]] = []
-        on_token = turn.on_token
+        toolbox = turn.toolbox if turn.toolbox is not None else self.toolbox
+        offered: list[dict[str, Any]] | None = None
+        if toolbox is not None and toolbox.tools:
+            offered = [spec.to_openai() for spec in await toolbox.specs()] or None
+        base = build_messages(self.system, json_inputs, history=history, notes=turn.notes)
+        transcript: list[dict[str, Any]] = []
+        last_error = ""
         raw = ""
-        for attempt in range(1, self.max_retries + 2):
-            messages = build_messages(
-                self.system, json_inputs, history=history, notes=turn.notes, feedback=feedback
-            )
+        try:
+            for attempt in range(1, self.max_retries + 2):
+                raw = await self._answer(base, transcript, offered, toolbox, turn, meter)
+                turn.attempts = attempt
+                try:
+                    values_out = parse_reply(raw, self.outputs)
+                except InvalidReply as exc:
+                    last_error = str(exc)
+                    transcript.extend(feedback_messages(raw, last_error))
+                    continue
+                output = {name: self.outputs[name].to_json(v) for name, v in values_out.items()}
+                if self.memory is not None:
+                    self.memory.add(json_inputs, output)
+                turn.values, turn.output, turn.raw = values_out, output, raw
+                return output
+        finally:
+            turn.usage = meter.to_usage()
+        raise OutputParseError(
+            f"{self.signature.__name__}: the model's reply did not validate after "
+            f"{self.max_retries + 1} attempts: {last_error}",
+            raw=raw,
+        )
+
+    async def _answer(
+        self,
+        base: list[dict[str, Any]],
+        transcript: list[dict[str, Any]],
+        offered: list[dict[str, Any]] | None,
+        toolbox: Toolbox | None,
+        turn: TurnState,
+        meter: UsageMeter,
+    ) -> str:
+        """Call the model, and its tools, until it replies without tool calls; return that reply."""
+        on_token = turn.on_token
+        while True:
             parts: list[str] = []
+            calls: list[ToolCall] = []
             fields = FieldStream(self.outputs) if on_token is not None else None
-            async with aclosing(self.model.stream(messages, meter)) as chunks:  # type: ignore[type-var]
+            if offered is None:
+                stream = self.model.stream(base + transcript, meter)
+            else:
+                stream = self.model.stream(base + transcript, meter, tools=offered)  # type: ignore[call-arg]
+            async with aclosing(stream) as chunks:  # type: ignore[type-var]
                 async for chunk in chunks:
+                    if isinstance(chunk, ToolCall):
+                        calls.append(chunk)
+                        continue
                     parts.append(chunk)
                     if fields is not None:
                         for name, text in fields.feed(chunk):
@@ -193,21 +255,37 @@ class Program:
                         # next chunk, even when the model never suspends.
                         await checkpoint()
             raw = "".join(parts)
-            turn.attempts = attempt
-            try:
-                values_out = parse_reply(raw, self.outputs)
-            except InvalidReply as exc:
-                feedback.append((raw, str(exc)))
-                continue
-            output = {name: self.outputs[name].to_json(v) for name, v in values_out.items()}
-            if self.memory is not None:
-                self.memory.add(json_inputs, output)
-            turn.values, turn.output, turn.raw = values_out, output, raw
-            turn.usage = meter.to_usage()
-            return output
-        turn.usage = meter.to_usage()
-        raise OutputParseError(
-            f"{self.signature.__name__}: the model's reply did not validate after "
-            f"{self.max_retries + 1} attempts: {feedback[-1][1]}",
-            raw=raw,
-        )
+            if not calls:
+                return raw
+            made = len(turn.tool_results) + len(calls)
+            if made > self.max_tool_calls:
+                asked = ", ".join(c.name for c in calls)
+                raise ToolError(
+                    f"{self.key.split('#')[0]}: the model asked for more than "
+                    f"{self.max_tool_calls} tool calls in one turn (max_tool_calls="
+                    f"{self.max_tool_calls}); its last request: {asked}"
+                )
+            calls = [
+                c
+                if c.id
+                else msgspec.structs.replace(c, id=f"call_{len(turn.tool_results) + i + 1}")
+                for i, c in enumerate(calls)
+            ]
+            if toolbox is None:
+                results = [
+                    ToolResult(
+                        tool=c.name,
+                        arguments=c.arguments,
+                        id=c.id,
+                        result="this agent has no tools",
+                        error="this agent has no tools",
+                    )
+                    for c in calls
+                ]
+            else:
+                results = await toolbox.call_all(calls)
+            turn.tool_results.extend(results)
+            if turn.on_tool is not None:
+                for result in results:
+                    await turn.on_tool(result)
+            transcript.extend(tool_messages(raw, calls, results))

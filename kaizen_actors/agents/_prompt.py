@@ -2,8 +2,10 @@
 
 The system message holds the instructions, the fields and the reply format;
 remembered turns follow as user/assistant pairs; then the current inputs (and
-notes from the coordination layer) as the user message; on a retry, the bad
-reply and the validation error come last.
+notes from the coordination layer) as the user message; then, in order,
+the turn's tool exchanges (an assistant message with ``tool_calls``, one
+``role: tool`` message per call) and, on a retry, the bad reply and the
+validation error.
 """
 
 from __future__ import annotations
@@ -15,8 +17,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ._signature import FieldSpec
+    from ._tools import ToolCall, ToolResult
 
-__all__ = ["build_messages", "format_inputs", "system_prompt"]
+__all__ = [
+    "build_messages",
+    "feedback_messages",
+    "format_inputs",
+    "system_prompt",
+    "tool_messages",
+]
 
 
 def _value_text(value: Any) -> str:
@@ -63,7 +72,7 @@ def build_messages(
     history: Iterable[dict[str, str]] = (),
     notes: Iterable[str] = (),
     feedback: Iterable[tuple[str, str]] = (),
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """The chat messages of one call.
 
     Args:
@@ -81,12 +90,46 @@ def build_messages(
         user = f"{user}\n\n{extra}" if user else extra
     messages.append({"role": "user", "content": user})
     for reply, error in feedback:
-        messages.append({"role": "assistant", "content": reply})
+        messages.extend(feedback_messages(reply, error))
+    return messages
+
+
+def feedback_messages(reply: str, error: str) -> list[dict[str, Any]]:
+    """The bad reply and the validation error, for a retry."""
+    return [
+        {"role": "assistant", "content": reply},
+        {
+            "role": "user",
+            "content": f"Your reply could not be used: {error}. "
+            "Reply again, in the format asked for.",
+        },
+    ]
+
+
+def tool_messages(
+    text: str, calls: Iterable[ToolCall], results: Iterable[ToolResult]
+) -> list[dict[str, Any]]:
+    """The assistant message asking for ``calls`` and the ``tool`` messages answering them.
+
+    Args:
+        text: what the model wrote alongside the calls (often nothing).
+        calls: the calls, with their ids.
+        results: their results, in the same order.
+
+    """
+    messages: list[dict[str, Any]] = [
+        {
+            "role": "assistant",
+            "content": text or None,
+            "tool_calls": [call.to_message() for call in calls],
+        }
+    ]
+    for result in results:
         messages.append(
             {
-                "role": "user",
-                "content": f"Your reply could not be used: {error}. "
-                "Reply again, in the format asked for.",
+                "role": "tool",
+                "tool_call_id": result.id,
+                "content": result.result,
             }
         )
     return messages

@@ -1,0 +1,328 @@
+"""``MCPServer``: an MCP tool server an agent starts, lists and calls.
+
+An :class:`MCPServer` is configuration only (a command to run over stdio, or
+a streamable-HTTP URL); agents may share one. An :class:`MCPConnection` is one
+live session with it. The ``mcp`` package's client keeps anyio task groups
+open for the whole session, and those must be entered and exited by one task;
+so a connection runs its session in an *owner task* of its own (an asyncio
+task with an empty context), started by :meth:`MCPConnection.start` from
+whichever task first needs the tools and ended by :meth:`MCPConnection.aclose`
+from any task. Calls (``call_tool``) go through the session from the caller's
+task; cancelling the caller abandons the request (the client sends the server
+a cancel notification).
+
+Shutting a stdio session down closes the server's stdin, waits up to 2 s,
+then kills its process group (the ``mcp`` client's policy); ``aclose``
+returns once the process is reaped. If nobody calls ``aclose``, the owner
+task ends when its event loop cancels its remaining tasks (``asyncio.run``
+does), which stops the server too.
+
+The server's stderr goes to a temporary file; when the server cannot start,
+the :class:`~kaizen_actors.ToolError` shows its last lines (and the command,
+never the environment).
+
+``mcp`` is imported when the first connection starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import shlex
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.to_thread
+
+from ..messages import ToolError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+__all__ = ["MCPConnection", "MCPServer", "import_mcp"]
+
+_STDERR_TAIL = 2000
+
+
+def import_mcp() -> Any:
+    """Import the ``mcp`` package.
+
+    Raises:
+        ToolError: when it is not installed (with the install hint).
+
+    """
+    try:
+        import mcp
+        import mcp.client.stdio
+    except ImportError as exc:
+        raise ToolError("MCP tools need the mcp package, version 2: pip install 'mcp>=2'") from exc
+    if not hasattr(mcp, "Client"):
+        raise ToolError("MCP tools need mcp version 2 (mcp.Client): pip install -U 'mcp>=2'")
+    return mcp
+
+
+class MCPServer:
+    """An MCP server whose tools an agent may call.
+
+    Give either a ``command`` (run as a subprocess, spoken to over stdio) or
+    a ``url`` (streamable HTTP). Nothing starts here: an agent starts the
+    server when it first needs its tools, lists them once, and stops it when
+    the agent is closed (``await agent.aclose()``) or its actor stops.
+
+    Args:
+        command: the executable, e.g. ``"uvx"`` or ``sys.executable``.
+        args: its arguments.
+        env: extra environment variables for the process, over a minimal
+            inherited set (``HOME``, ``PATH``, ``USER``...): secrets the server
+            needs go here, they are never shown in errors or ``repr``.
+        name: a label for errors (default: the command's or URL's last part).
+        url: the endpoint of a streamable-HTTP server, instead of ``command``.
+        cwd: the working folder of the process.
+        timeout: seconds allowed for starting and listing the server, and for
+            each tool call.
+
+    Raises:
+        ConfigError: when neither or both of ``command`` and ``url`` are
+            given, or ``timeout`` is not positive.
+
+    Version added: 0.1
+
+    """
+
+    def __init__(
+        self,
+        command: str | None = None,
+        args: Iterable[str] = (),
+        env: Mapping[str, str] | None = None,
+        name: str | None = None,
+        *,
+        url: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        from ..messages import ConfigError
+
+        if (command is None) == (url is None):
+            raise ConfigError(
+                "tools: MCPServer takes a command (stdio) or a url (streamable HTTP)",
+                key="tools",
+            )
+        if not timeout > 0:
+            raise ConfigError(f"tools: MCPServer timeout must be > 0, got {timeout}", key="tools")
+        self.command = command
+        self.args = tuple(str(a) for a in args)
+        self.env = dict(env) if env is not None else None
+        self.url = url
+        self.cwd = cwd
+        self.timeout = float(timeout)
+        if name is None:
+            if url is not None:
+                name = url.rstrip("/").rsplit("/", 1)[-1]
+            else:
+                # "python calc.py" is better named by its script than "python".
+                script = "python" in os.path.basename(str(command)) and self.args
+                name = os.path.basename(self.args[0] if script else str(command))
+        name = name or "mcp"
+        self.name = name
+
+    def describe(self) -> str:
+        """The command line or URL, for errors (without the environment)."""
+        if self.url is not None:
+            return self.url
+        return shlex.join([str(self.command), *self.args])
+
+    def __repr__(self) -> str:
+        env = f", env={sorted(self.env)}" if self.env else ""
+        if self.url is not None:
+            return f"MCPServer(url={self.url!r}, name={self.name!r})"
+        return f"MCPServer({self.command!r}, args={list(self.args)!r}{env}, name={self.name!r})"
+
+
+class MCPConnection:
+    """One live session with an :class:`MCPServer`, run by an owner task."""
+
+    def __init__(self, server: MCPServer) -> None:
+        self.server = server
+        self.tools: list[Any] = []
+        self._client: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = anyio.Event()
+        self._closing = anyio.Event()
+        self._error: BaseException | None = None
+        self._errlog: Any = None
+
+    def __repr__(self) -> str:
+        state = "live" if self._client is not None else "idle"
+        return f"<MCPConnection {self.server.name!r} {state}>"
+
+    async def start(self) -> None:
+        """Start the server, open the session and list its tools (once).
+
+        Concurrent callers share one start. Waiting is bounded by the
+        server's ``timeout``.
+
+        Raises:
+            ToolError: when the server cannot start, does not answer in time,
+                or the ``mcp`` package is missing; the message names the
+                command and ends with the server's last stderr lines.
+
+        """
+        if self._task is None:
+            import_mcp()
+            if self._closing.is_set():
+                raise ToolError(f"MCP server {self.server.name!r} was closed")
+            loop = asyncio.get_running_loop()
+            # An empty context: the owner must not keep the starting turn's
+            # context variables (its TurnState) alive for the whole session.
+            self._task = loop.create_task(
+                self._own(), name=f"kaizen mcp {self.server.name}", context=contextvars.Context()
+            )
+        await self._ready.wait()
+        if self._client is None:
+            error = self._error
+            if error is None:
+                error = ToolError(f"MCP server {self.server.name!r} was closed while starting")
+            raise error
+
+    async def call_tool(self, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
+        """Call one tool; return its result text and whether it is an error.
+
+        A protocol error, a lost connection or a call past the timeout come
+        back as error text too, for the model to see.
+        """
+        client = self._client
+        if client is None:
+            return f"MCP server {self.server.name!r} is not running", True
+        timeout = self.server.timeout
+        try:
+            with anyio.fail_after(timeout):
+                result = await client.call_tool(name, arguments, read_timeout_seconds=timeout)
+        except TimeoutError:
+            return f"tool {name!r} timed out after {timeout:g} s", True
+        except Exception as exc:
+            return f"tool {name!r} failed: {_describe_error(exc)}", True
+        return result_text(result), bool(getattr(result, "is_error", False))
+
+    async def aclose(self) -> None:
+        """Close the session and stop the server; wait until it is gone.
+
+        Safe to call more than once, from any task, and while starting.
+        """
+        self._closing.set()
+        task = self._task
+        if task is not None and not task.done():
+            with anyio.CancelScope(shield=True):
+                if not self._ready.is_set():
+                    task.cancel()  # still starting: there is no session to wind down
+                await asyncio.wait([task])
+
+    async def _own(self) -> None:
+        mcp = import_mcp()
+        server = self.server
+        try:
+            with anyio.CancelScope() as scope:
+                scope.deadline = anyio.current_time() + server.timeout
+                if server.url is not None:
+                    transport: Any = server.url
+                else:
+                    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+                    self._errlog = await anyio.to_thread.run_sync(tempfile.TemporaryFile, "w+")
+                    params = StdioServerParameters(
+                        command=str(server.command),
+                        args=list(server.args),
+                        env=server.env,
+                        cwd=server.cwd,
+                    )
+                    transport = stdio_client(params, errlog=self._errlog)
+                async with mcp.Client(transport, read_timeout_seconds=server.timeout) as client:
+                    self.tools = await _list_all(client)
+                    scope.deadline = float("inf")
+                    self._client = client
+                    self._ready.set()
+                    await self._closing.wait()
+            if not self._ready.is_set():
+                self._error = ToolError(
+                    await self._failure(f"did not start within {server.timeout:g} s")
+                )
+        except Exception as exc:
+            if not self._ready.is_set():
+                error = ToolError(await self._failure(f"cannot start: {_describe_error(exc)}"))
+                error.__cause__ = exc
+                self._error = error
+        finally:
+            self._client = None
+            self._ready.set()
+            errlog, self._errlog = self._errlog, None
+            if errlog is not None:
+                errlog.close()
+
+    async def _failure(self, what: str) -> str:
+        message = f"MCP server {self.server.name!r} ({self.server.describe()}) {what}"
+        tail = await self._stderr_tail()
+        return f"{message}\nstderr:\n{tail}" if tail else message
+
+    async def _stderr_tail(self) -> str:
+        errlog = self._errlog
+        if errlog is None or errlog.closed:
+            return ""
+
+        def read() -> str:
+            errlog.seek(0, os.SEEK_END)
+            size = errlog.tell()
+            errlog.seek(max(0, size - _STDERR_TAIL))
+            return errlog.read()
+
+        try:
+            text = await anyio.to_thread.run_sync(read)
+        except (OSError, ValueError):
+            return ""
+        return text.strip()
+
+
+async def _list_all(client: Any) -> list[Any]:
+    tools: list[Any] = []
+    cursor: str | None = None
+    for _ in range(100):
+        page = await client.list_tools(cursor=cursor)
+        tools.extend(page.tools)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return tools
+
+
+def _describe_error(exc: BaseException | None) -> str:
+    if exc is None:
+        return "the session ended"
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(_describe_error(e) for e in exc.exceptions)
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def result_text(result: Any) -> str:
+    """The text a model sees for an MCP ``CallToolResult``.
+
+    Text blocks are joined by newlines; other blocks are summarised; with no
+    content, the structured content as JSON.
+    """
+    parts: list[str] = []
+    for block in getattr(result, "content", None) or ():
+        text = getattr(block, "text", None)
+        if isinstance(text, str):
+            parts.append(text)
+            continue
+        resource = getattr(block, "resource", None)
+        if isinstance(getattr(resource, "text", None), str):
+            parts.append(resource.text)
+            continue
+        mime = getattr(block, "mime_type", None) or getattr(resource, "mime_type", None)
+        parts.append(f"[{getattr(block, 'type', 'content')}{f' {mime}' if mime else ''}]")
+    if not parts and getattr(result, "structured_content", None) is not None:
+        import json
+
+        return json.dumps(result.structured_content, ensure_ascii=False, default=str)
+    return "\n".join(parts)
