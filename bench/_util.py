@@ -19,7 +19,9 @@ def us(seconds: float) -> str:
 def row(label: str, ours: float, raw: float, unit: str, target: str) -> str:
     """One line: our number, the baseline's, their ratio and the target."""
     ratio = ours / raw if raw else float("nan")
-    return f"{label:<44} ours {ours:12,.1f} {unit:<6} raw {raw:12,.1f} {unit:<6} ratio {ratio:6.2f}  ({target})"
+    mine = f"ours {ours:12,.1f} {unit:<6}"
+    theirs = f"raw {raw:12,.1f} {unit:<6}"
+    return f"{label:<44} {mine} {theirs} ratio {ratio:6.2f}  ({target})"
 
 
 def median(values: list[float]) -> float:

@@ -17,9 +17,12 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import kaizen_actors as ka  # noqa: E402
-from bench._util import percentile, row  # noqa: E402
+import contextlib
 
+import kaizen_actors as ka
+from bench._util import percentile, row
+
+ASYNCIO_IMPORT = "import time; t=time.perf_counter(); import asyncio; print(time.perf_counter()-t)"
 HEAVY = ("kailash", "litellm", "nats", "mcp", "starlette", "pydantic", "rich")
 
 
@@ -178,10 +181,8 @@ async def restart_latency(rounds: int) -> list[float]:
         samples = []
         for _ in range(rounds):
             start = time.perf_counter()
-            try:
+            with contextlib.suppress(ka.ActorCrashed):
                 await ref.ask("crash")
-            except ka.ActorCrashed:
-                pass
             await ref.ask("up")
             samples.append(time.perf_counter() - start)
         return samples
@@ -195,14 +196,22 @@ def cold_import() -> tuple[float, list[str]]:
     )
     samples = []
     for _ in range(5):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         seconds, absent = out.stdout.split("\n")[:2]
         samples.append(float(seconds))
     baseline = []
     for _ in range(5):
         out = subprocess.run(
-            [sys.executable, "-c", "import time; t=time.perf_counter(); import asyncio; print(time.perf_counter()-t)"],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-c",
+                "import time; t=time.perf_counter(); import asyncio; print(time.perf_counter()-t)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         baseline.append(float(out.stdout))
     return min(samples), absent.split(","), min(baseline)
@@ -212,13 +221,24 @@ async def main(messages: int) -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, asyncio backend")
     raw = await raw_queue_throughput(messages)
     ours = await tell_throughput(messages)
-    print(row(f"tell throughput, {messages:,} msgs (msg/s)", ours, raw, "msg/s", "target ratio >= 0.5"))
+    print(
+        row(
+            f"tell throughput, {messages:,} msgs (msg/s)", ours, raw, "msg/s", "target ratio >= 0.5"
+        )
+    )
 
     raw_samples = await raw_ping_pong(20000)
     our_samples = await ask_latency(20000)
     for q in (50, 99):
-        print(row(f"ask round trip p{q} (us)", percentile(our_samples, q) * 1e6,
-                  percentile(raw_samples, q) * 1e6, "us", "target p50 ratio <= 3"))
+        print(
+            row(
+                f"ask round trip p{q} (us)",
+                percentile(our_samples, q) * 1e6,
+                percentile(raw_samples, q) * 1e6,
+                "us",
+                "target p50 ratio <= 3",
+            )
+        )
     raw_rate = await raw_concurrent(100, 500)
     our_rate = await concurrent_asks(100, 500)
     print(row("asks/s, 100 concurrent clients", our_rate, raw_rate, "ask/s", "higher is better"))
@@ -226,14 +246,37 @@ async def main(messages: int) -> None:
     n = 10000
     raw_t, raw_mem = await raw_queue_and_task(n)
     our_t, our_mem = await spawn_many(n)
-    print(row(f"spawn {n:,} actors, total time (ms)", our_t * 1e3, raw_t * 1e3, "ms", "target < 1000 ms"))
-    print(row("memory per idle actor (bytes)", our_mem, raw_mem, "B", "target < 4096 B; raw = queue + task"))
+    print(
+        row(
+            f"spawn {n:,} actors, total time (ms)",
+            our_t * 1e3,
+            raw_t * 1e3,
+            "ms",
+            "target < 1000 ms",
+        )
+    )
+    print(
+        row(
+            "memory per idle actor (bytes)",
+            our_mem,
+            raw_mem,
+            "B",
+            "target < 4096 B; raw = queue + task",
+        )
+    )
 
     samples = await restart_latency(2000)
-    print(f"{'restart after a crash, crash ask + next ask':<44} p50 {percentile(samples, 50) * 1e6:8.1f} us  p99 {percentile(samples, 99) * 1e6:8.1f} us  (target p50 < 1000 us)")
+    print(
+        f"{'restart after a crash, crash ask + next ask':<44} "
+        f"p50 {percentile(samples, 50) * 1e6:8.1f} us  "
+        f"p99 {percentile(samples, 99) * 1e6:8.1f} us  (target p50 < 1000 us)"
+    )
 
     seconds, absent, baseline = cold_import()
-    print(f"{'cold import kaizen_actors (best of 5)':<44} {seconds * 1e3:8.1f} ms  (import asyncio alone {baseline * 1e3:.1f} ms; target < 100 ms)")
+    print(
+        f"{'cold import kaizen_actors (best of 5)':<44} {seconds * 1e3:8.1f} ms  "
+        f"(import asyncio alone {baseline * 1e3:.1f} ms; target < 100 ms)"
+    )
     print(f"{'  heavy modules not imported':<44} {', '.join(absent)}")
 
 

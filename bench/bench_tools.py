@@ -20,8 +20,8 @@ import anyio
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench._util import percentile, row  # noqa: E402
-from kaizen_actors.agents import Agent, MCPServer, ScriptedModel, ToolCall  # noqa: E402
+from bench._util import percentile, row
+from kaizen_actors.agents import Agent, MCPServer, ScriptedModel, ToolCall
 
 CALC = str(Path(__file__).resolve().parents[1] / "tests" / "agents" / "mcp_servers" / "calc.py")
 
