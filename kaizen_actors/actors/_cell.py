@@ -16,6 +16,7 @@ import itertools
 import logging
 import time
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -94,7 +95,7 @@ class ActorCell:
         self.factory = factory
         self.restart = restart
         self.mailbox: Mailbox[Letter] = Mailbox(mailbox_size)
-        self.ref = ActorRef(name, system, self)
+        self.ref = ActorRef(name, system, None if system.loopback else self)
         self.ctx = ActorContext(self)
         self.instance: Actor | None = None
         self.children: list[ActorCell] = []
@@ -218,6 +219,12 @@ class ActorCell:
             self._schedule()
 
     async def _handle(self, letter: Letter) -> None:
+        reply = letter.reply
+        if reply is not None:
+            if reply.abandoned:
+                self._dead_letter(letter, "the asker stopped waiting before it was handled")
+                return
+            reply.on_cancel(partial(self.cancel_current, letter))
         self._current = letter
         ctx = self.ctx
         ctx._letter = letter
@@ -230,7 +237,6 @@ class ActorCell:
         finally:
             ctx._letter = None
         self._current = None
-        reply = letter.reply
         if reply is not None and not reply.set_result(result):
             self._dead_letter(letter, "late reply: the asker had stopped waiting (timeout)")
 

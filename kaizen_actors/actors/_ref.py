@@ -44,12 +44,19 @@ class ActorRef:
         self._system = system
         self._cell = cell
 
-    def _local(self) -> ActorCell | None:
+    def _find(self) -> ActorCell | None:
+        """The local actor serving this name, if any."""
         cell = self._cell
         if cell is None or cell._stopping:
             cell = self._system._cells.get(self.name)
-            if cell is not None:
-                self._cell = cell
+        return cell
+
+    def _local(self) -> ActorCell | None:
+        """The local actor to deliver to directly (none in loopback mode), cached."""
+        if self._system.loopback:
+            return None
+        cell = self._find()
+        self._cell = cell
         return cell
 
     async def tell(self, message: Any) -> None:
@@ -95,7 +102,7 @@ class ActorRef:
                 take ``await tell()``).
 
         """
-        cell = self._local()
+        cell = self._find()
         sender = _sender()
         if cell is None:
             self._system._check_running()
@@ -156,12 +163,7 @@ class ActorRef:
                 cell._schedule()
         else:
             await self._put_waiting(cell, letter, timeout)
-        try:
-            return await slot.wait(timeout, recipient=self.name)
-        except anyio.get_cancelled_exc_class():
-            if not slot.done:
-                cell.cancel_current(letter)
-            raise
+        return await slot.wait(timeout, recipient=self.name)
 
     async def _put_waiting(self, cell: ActorCell, letter: Letter, seconds: float) -> None:
         try:
@@ -179,13 +181,13 @@ class ActorRef:
         Its supervisor does not restart it. Queued messages go to dead letters.
         Stopping an actor that is not running does nothing.
         """
-        cell = self._local()
+        cell = self._find()
         if cell is not None:
             await cell.stop("stopped by request")
 
     async def wait_stopped(self) -> None:
         """Wait until this actor (as the ref last knew it) has stopped."""
-        cell = self._cell or self._local()
+        cell = self._cell or self._find()
         if cell is not None:
             await cell.wait_stopped()
 

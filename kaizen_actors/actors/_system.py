@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any, Self
 
 import anyio
@@ -35,6 +36,8 @@ ROOT_NAME = "$root"
 
 
 def _make_transport(transport: Transport | str | None) -> Transport:
+    if transport is None:
+        transport = os.environ.get("KAIZEN_TRANSPORT") or None
     if transport is None or transport == "memory":
         return MemoryTransport()
     if isinstance(transport, Transport):
@@ -64,11 +67,17 @@ class ActorSystem:
         name: the namespace. Systems with the same name on the same transport
             (a NATS server, or a shared ``MemoryHub``) see each other's actors.
         transport: ``None`` or ``"memory"`` (this process only), a ``nats://``
-            URL, or a ``Transport``.
+            URL, or a ``Transport``. ``None`` reads the ``KAIZEN_TRANSPORT``
+            environment variable first, so a deployment can move to NATS
+            without a code change.
         mailbox_size: default bound of mailboxes (1,000 messages).
         ask_timeout: default ``ask`` timeout in seconds (5 s).
         root_strategy: the root supervisor's strategy.
         dead_letter_capacity: how many dead letters are kept for inspection.
+        loopback: send every message, even to this system's own actors,
+            through the transport, as Akka's ``serialize-messages`` does: in
+            tests it proves that messages, replies and events survive the
+            wire. Slower; off unless ``KAIZEN_LOOPBACK=1``.
 
     Version added: 0.1
 
@@ -83,6 +92,7 @@ class ActorSystem:
         ask_timeout: float = 5.0,
         root_strategy: Strategy = DEFAULT_ROOT_STRATEGY,
         dead_letter_capacity: int = 1000,
+        loopback: bool | None = None,
     ) -> None:
         if not name or any(c in name for c in " .*>\t\n"):
             raise ValueError(
@@ -94,6 +104,9 @@ class ActorSystem:
         self.ask_timeout = ask_timeout
         self.root_strategy = root_strategy
         self.dead_letters = DeadLetters(dead_letter_capacity)
+        if loopback is None:
+            loopback = os.environ.get("KAIZEN_LOOPBACK", "") not in ("", "0")
+        self.loopback = loopback
         self.failure: BaseException | None = None
         self._cells: dict[str, ActorCell] = {}
         self._tg: TaskGroup | None = None

@@ -11,8 +11,12 @@ namespace ``--name`` until SIGTERM or SIGINT, then drains: it stops receiving
 new messages at once (other processes serving the same names take them; a
 message that still reaches it is refused with an error saying the service is
 draining), lets the messages being handled finish within ``--grace`` seconds,
-and exits 0. It answers the NATS service API (``$SRV.PING|INFO|STATS``,
-service name ``ka-<name>``) with its actors and counters.
+and exits 0. When the tree gives up (its root supervisor exceeds its restart
+intensity) the process logs the error and exits 1, so that a process manager
+restarts it. It answers the NATS service API (``$SRV.PING|INFO|STATS``,
+service name ``ka-<name>``) with its actors and counters. ``--durable`` takes
+messages from a JetStream work queue instead: a task whose process dies is
+redelivered to another process serving the name.
 
 Credentials come from the environment, never from the command line (which
 other users can read): ``NATS_TOKEN``, ``NATS_USER`` + ``NATS_PASSWORD``,
@@ -40,6 +44,13 @@ logger = logging.getLogger("kaizen_actors.serve")
 READY = "kaizen-actors serve: ready"
 """First words of the line printed to stdout once every actor is served."""
 
+DESCRIPTION = (
+    "Run a supervisor tree (TARGET, package.module:callable returning it) as a "
+    "long-lived service on NATS until SIGTERM or SIGINT, then drain and exit 0; exit 1 "
+    "when the tree gives up. Credentials come from the environment: NATS_TOKEN, "
+    "NATS_USER + NATS_PASSWORD, NATS_NKEY_SEED, NATS_CREDS, NATS_CA / NATS_CERT + NATS_KEY."
+)
+
 
 def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("target", help="package.module:callable returning the supervisor tree")
@@ -55,6 +66,18 @@ def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--grace", type=float, default=10.0, help="seconds in-flight messages get to finish"
     )
+    parser.add_argument(
+        "--durable",
+        action="store_true",
+        help="take messages from a JetStream work queue: a task whose worker dies is "
+        "redelivered to another worker (every process of the namespace must use it)",
+    )
+    parser.add_argument(
+        "--ack-wait",
+        type=float,
+        default=30.0,
+        help="with --durable: seconds of silence after which a task is redelivered (default 30)",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     return parser
 
@@ -67,7 +90,7 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "serve",
         help="run a supervisor tree as a NATS service",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description=DESCRIPTION,
     )
     _configure(parser)
     parser.set_defaults(func=run_serve)
@@ -76,7 +99,9 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def serve_main(argv: list[str]) -> int:
     """Parse ``argv`` (without the ``serve`` word) and serve; returns the exit code."""
-    parser = _configure(argparse.ArgumentParser(prog="kaizen-actors serve"))
+    parser = _configure(
+        argparse.ArgumentParser(prog="kaizen-actors serve", description=DESCRIPTION)
+    )
     return run_serve(parser.parse_args(argv))
 
 
@@ -123,6 +148,8 @@ def _transport_from_env(args: argparse.Namespace) -> Any:
         nkeys_seed=env("NATS_NKEY_SEED"),
         creds=env("NATS_CREDS"),
         tls=_tls_from_env(),
+        durable=args.durable,
+        ack_wait=args.ack_wait,
         service=True,
         name=f"kaizen-actors serve {args.name} pid={os.getpid()}",
     )
@@ -166,14 +193,12 @@ async def _serve(args: argparse.Namespace, factory: Any) -> int:
                 actors = sorted(system.actors())
                 print(f"{READY} namespace={args.name} actors={','.join(actors)}", flush=True)
                 logger.info("serving %s in namespace %r on %r", actors, args.name, transport)
-                async for signum in signals:
-                    logger.info("received %s; draining", signal.Signals(signum).name)
-                    break
-                transport.refuse(
-                    f"service {args.name!r} (pid {os.getpid()}) is draining for shutdown "
-                    "and accepts no new messages; retry on another worker"
-                )
-                await transport.stop_serving()
+                if await _signal_or_stop(signals, system):
+                    transport.refuse(
+                        f"service {args.name!r} (pid {os.getpid()}) is draining for shutdown "
+                        "and accepts no new messages; retry on another worker"
+                    )
+                    await transport.stop_serving()
                 with anyio.CancelScope(shield=True):
                     await system.shutdown(timeout=args.grace)
                 failure = system.failure
@@ -181,10 +206,34 @@ async def _serve(args: argparse.Namespace, factory: Any) -> int:
             print(f"kaizen-actors serve: {exc}", file=sys.stderr, flush=True)
             return 1
     if failure is not None:
-        logger.error("the supervisor tree failed: %s", failure)
+        logger.error("the supervisor tree gave up; exiting 1: %s", failure)
         return 1
     logger.info("drained; bye")
     return 0
+
+
+async def _signal_or_stop(signals: Any, system: Any) -> bool:
+    """Wait for SIGTERM/SIGINT (True) or for the system to stop on its own (False)."""
+    import anyio
+
+    got_signal = False
+    async with anyio.create_task_group() as tg:
+
+        async def on_signal() -> None:
+            nonlocal got_signal
+            async for signum in signals:
+                logger.info("received %s; draining", signal.Signals(signum).name)
+                got_signal = True
+                break
+            tg.cancel_scope.cancel()
+
+        async def on_stop() -> None:
+            await system.wait_stopped()
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(on_signal)
+        tg.start_soon(on_stop)
+    return got_signal
 
 
 if __name__ == "__main__":

@@ -33,6 +33,9 @@ class Replier(Protocol):
     def set_exception(self, error: BaseException) -> bool:
         """Deliver an error; False when nobody waits for it any more."""
 
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` if the asker is cancelled before the reply (it cancels the handler)."""
+
 
 class Deliver(Protocol):
     """The actor system's entry point for messages arriving from a transport."""
@@ -67,9 +70,10 @@ class ReplySlot:
     the cost of an anyio cancel scope; on other backends it uses anyio.
     """
 
-    __slots__ = ("_waiter", "abandoned", "done", "error", "value")
+    __slots__ = ("_cancel", "_waiter", "abandoned", "done", "error", "value")
 
     def __init__(self) -> None:
+        self._cancel: Callable[[], None] | None = None
         self._waiter: Any = None
         self.value: Any = None
         self.error: BaseException | None = None
@@ -93,6 +97,10 @@ class ReplySlot:
         self.error = error
         self._wake()
         return not self.abandoned
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` if the waiting asker is cancelled before the reply arrives."""
+        self._cancel = callback
 
     def _wake(self) -> None:
         waiter = self._waiter
@@ -126,6 +134,8 @@ class ReplySlot:
                 expired = await self._wait_anyio(timeout)
         except BaseException:
             self.abandoned = True
+            if self._cancel is not None and not self.done:
+                self._cancel()
             raise
         if expired and not self.done:
             self.abandoned = True

@@ -17,6 +17,8 @@ from ._frames import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ._base import DeadLetterSink
 
 __all__ = ["MemoryHub", "MemoryTransport"]
@@ -182,6 +184,9 @@ class _WiredReply:
     @property
     def abandoned(self) -> bool:
         return self._slot.abandoned
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        self._slot.on_cancel(callback)
 
     def set_result(self, value: Any) -> bool:
         try:

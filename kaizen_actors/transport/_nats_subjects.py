@@ -13,7 +13,13 @@ actor name, both escaped by :func:`escape`):
                                 so every event arrives before the reply, in order)
 ``_INBOX.<id>.t<tell>``         a tell's status channel: the server's "no responders"
                                 status, or the error of a receiver that dropped it
-``KA_<ns>`` (JetStream stream)  ``durable=True``: work queue on ``ka.<ns>.d.<actor>``
+``ka.<ns>.x``                   cancellations: an asker that is cancelled publishes
+                                its reply subject here; the system handling that ask
+                                cancels the handler (every system listens)
+``ka.<ns>.d.<actor>``           ``durable=True``: the work queue of an actor, in the
+                                JetStream stream ``KA_<ns>`` (work-queue retention),
+                                pulled through the durable consumer ``<actor>``;
+                                headers ``Nats-Msg-Id`` (dedupe) and ``Ka-Reply``
 ``$SRV.*``                      the NATS service API (``nats.micro``): PING/INFO/STATS
 ==============================  ====================================================
 """
@@ -58,9 +64,17 @@ def unescape(token: str) -> str:
     return raw.decode()
 
 
+_subjects: dict[tuple[str, str], str] = {}
+
+
 def actor_subject(namespace: str, name: str) -> str:
     """The subject that requests for actor ``name`` of ``namespace`` are published on."""
-    return f"ka.{escape(namespace)}.a.{escape(name)}"
+    subject = _subjects.get((namespace, name))
+    if subject is None:
+        subject = f"ka.{escape(namespace)}.a.{escape(name)}"
+        if len(_subjects) < 10_000:
+            _subjects[namespace, name] = subject
+    return subject
 
 
 def durable_subject(namespace: str, name: str) -> str:

@@ -1,103 +1,41 @@
 """``NatsTransport``: actor systems in several processes and machines, through a NATS server.
 
-See :mod:`kaizen_actors.transport._nats_subjects` for the subject scheme.
-nats-py runs on asyncio only: a system with a NATS transport must run under
-asyncio (``anyio.run(main)``, the default backend), not trio.
+See :mod:`kaizen_actors.transport._nats_subjects` for the subject scheme. The
+parts: :mod:`._nats_connection` (connecting, auth, a publish that never
+waits), :mod:`._nats_inbox` (the asking side: reply inbox and correlation),
+:mod:`._nats_serving` (the serving side: requests for local actors),
+:mod:`._nats_durable` (``durable=True``), :mod:`._nats_service` (the NATS
+service API). nats-py runs on asyncio only: a system with a NATS transport
+must run under asyncio (``anyio.run(main)``, the default backend), not trio.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
-from collections import OrderedDict, deque
-from dataclasses import asdict, dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
-from ..events import Event, decode_event, encode_event
-from ..messages import (
-    ActorNotFound,
-    AskTimeout,
-    DecodeError,
-    KaizenError,
-    MailboxFull,
-    Message,
-    SystemStopped,
-    TransportError,
-    decode,
-    encode,
-)
-from ._base import EventSink, ReplySlot, Transport, wait_reply
-from ._frames import DEFAULT_MAX_FRAME, decode_envelope, decode_reply, encode_envelope, encode_reply
-from ._frames import error_reply as _error_reply
-from ._nats_subjects import actor_subject, escape, redact, redact_url
+from ..messages import TransportError
+from ._base import EventSink, Transport
+from ._frames import DEFAULT_MAX_FRAME, encode_envelope
+from ._nats_connection import NatsAuth, connect, publish_nowait
+from ._nats_flow import CREDIT_EVERY, DEFAULT_WINDOW
+from ._nats_inbox import ReplyInbox
+from ._nats_serving import Inbound, cancel_subject
+from ._nats_statistics import NatsStatistics
+from ._nats_subjects import actor_subject, redact, redact_url
 
 if TYPE_CHECKING:
     import ssl
 
     from nats.aio.client import Client
-    from nats.aio.msg import Msg
-    from nats.aio.subscription import Subscription
 
     from ._base import DeadLetterSink, Deliver
 
 __all__ = ["NatsStatistics", "NatsTransport"]
 
 logger = logging.getLogger("kaizen_actors.nats")
-
-_NO_RESPONDERS = "503"
-_EVENT, _MESSAGE = b"E", b"M"
-_ABANDONED_KEPT = 1024
-_TELLS_KEPT = 4096
-
-
-@dataclass
-class NatsStatistics:
-    """Counters of one ``NatsTransport`` (also in the service API's STATS).
-
-    Attributes:
-        received: request frames that arrived for local actors.
-        bad_frames: frames that did not decode (sent to dead letters).
-        dropped: requests the NATS client dropped because an actor's pending
-            queue was full (slow consumer); the sender got an error.
-        refused: requests refused while the service drained.
-        replies_sent: replies published to askers.
-        asks: asks sent; ``tells``: tells sent.
-        late_replies: replies that came after their ask gave up.
-        disconnects / reconnects: connection events.
-
-    """
-
-    received: int = 0
-    bad_frames: int = 0
-    dropped: int = 0
-    refused: int = 0
-    replies_sent: int = 0
-    asks: int = 0
-    tells: int = 0
-    late_replies: int = 0
-    disconnects: int = 0
-    reconnects: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        """The counters as a plain dict."""
-        return asdict(self)
-
-
-class _Pending:
-    """An ask waiting for its reply, and the events that arrive before it."""
-
-    __slots__ = ("events", "name", "slot", "wake")
-
-    def __init__(self, name: str, with_events: bool) -> None:
-        self.name = name
-        self.slot = ReplySlot()
-        self.events: deque[Any] | None = deque() if with_events else None
-        self.wake: asyncio.Event | None = asyncio.Event() if with_events else None
 
 
 class NatsTransport(Transport):
@@ -107,8 +45,9 @@ class NatsTransport(Transport):
     shared reply inbox per transport (a correlation table, not
     ``nc.request()``). Frames are msgpack (:mod:`kaizen_actors.transport._frames`),
     never pickle. ``ask`` has the in-process semantics: ``AskTimeout``,
-    ``ActorCrashed`` with the remote type and text, and ``ActorNotFound`` at
-    once (from the server's "no responders" status) when nobody serves the name.
+    ``ActorCrashed`` with the remote type and text, ``ActorNotFound`` at once
+    (from the server's "no responders" status) when nobody serves the name,
+    and cancelling the asker cancels the remote handler.
 
     Backpressure: a tell cannot see the remote mailbox. The receiving side
     puts each message in the actor's mailbox, waiting while it is full; while
@@ -116,15 +55,18 @@ class NatsTransport(Transport):
     subscription's pending queue, up to ``max_pending`` messages or
     ``max_pending_bytes``. Past that the NATS client drops them (slow consumer):
     each dropped message is recorded in the receiver's dead letters and its
-    sender gets an error (an ask raises ``MailboxFull``-kind ``KaizenError``
-    at once; a tell's sender records a dead letter). Memory stays bounded.
-    A ``tell`` to a name nobody serves is recorded in the sender's dead letters
-    when the server's "no responders" status comes back (one round trip later).
+    sender gets an error (an ask raises ``MailboxFull`` at once; a tell's
+    sender records a dead letter). Memory stays bounded. A ``tell`` to a name
+    nobody serves is recorded in the sender's dead letters when the server's
+    "no responders" status comes back (one round trip later).
 
     Connection loss: the client reconnects on its own, forever, and
     re-subscribes. Asks waiting for a reply when the connection drops fail at
     once with ``TransportError``; asks sent while disconnected are buffered
-    and either get their reply after the reconnect or ``AskTimeout``.
+    and either get their reply after the reconnect or ``AskTimeout``. A
+    worker process that dies while handling an ask: without ``durable`` the
+    asker gets ``AskTimeout`` at its deadline; with ``durable=True`` the
+    message is redelivered to another worker and the asker gets one reply.
 
     Args:
         url: server URL(s), ``nats://host:4222``, ``tls://...``, comma-separated
@@ -135,9 +77,13 @@ class NatsTransport(Transport):
             (needs the ``nkeys`` package).
         creds: path of a ``.creds`` file (JWT + seed).
         tls: an ``ssl.SSLContext`` for TLS connections.
-        durable: reserved: deliver asks through a JetStream work queue so that a
-            task whose worker dies is redelivered (not implemented yet; raises
-            ``NotImplementedError``).
+        durable: send tells and asks through a JetStream work queue (see
+            :mod:`kaizen_actors.transport._nats_durable`): a message whose
+            worker dies is redelivered to another worker of the pool. Needs
+            JetStream on the server; every system of the namespace must use it.
+        ack_wait: ``durable`` only: seconds without an ack or heartbeat after
+            which JetStream redelivers a message (heartbeats every third of it).
+        prefetch: ``durable`` only: messages a worker takes ahead per actor.
         max_frame_size: largest frame sent or accepted (1 MiB, NATS's default
             ``max_payload``); larger ones raise ``FrameTooLarge``.
         name: connection name shown in NATS monitoring.
@@ -147,10 +93,14 @@ class NatsTransport(Transport):
         service: answer the NATS service API (``$SRV.PING/INFO/STATS``) with
             this system's actors and counters.
         reconnect_wait: seconds between reconnection attempts.
+        event_window: events of one ask a handler here may have in flight
+            before the asker has consumed them (flow control: a slow consumer
+            slows the handler, as in-process).
+        event_credit_timeout: seconds a handler waits for an asker that takes
+            none of its events before its ``ctx.emit`` raises ``TransportError``.
 
     Raises:
         ValueError: for contradictory options.
-        NotImplementedError: for ``durable=True``.
 
     Version added: 0.1
 
@@ -167,6 +117,8 @@ class NatsTransport(Transport):
         creds: str | None = None,
         tls: ssl.SSLContext | None = None,
         durable: bool = False,
+        ack_wait: float = 30.0,
+        prefetch: int = 8,
         max_frame_size: int = DEFAULT_MAX_FRAME,
         name: str | None = None,
         max_pending: int = 10_000,
@@ -174,19 +126,16 @@ class NatsTransport(Transport):
         connect_timeout: float = 5.0,
         service: bool = False,
         reconnect_wait: float = 0.5,
+        event_window: int = DEFAULT_WINDOW,
+        event_credit_timeout: float = 60.0,
     ) -> None:
         self.servers = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
-        if user is None and password is not None:
-            raise ValueError("password= needs user=")
-        if durable:
-            raise NotImplementedError(
-                "durable=True (JetStream work queue with redelivery) is not implemented yet"
-            )
-        self._auth = {"token": token, "user": user, "password": password}
-        self._nkeys_seed = nkeys_seed
-        self._creds = creds
-        self._tls = tls
+        self._auth = NatsAuth(token, user, password, nkeys_seed, creds, tls)
+        if durable and (ack_wait <= 0 or prefetch < 1):
+            raise ValueError("durable=True needs ack_wait > 0 and prefetch >= 1")
         self.durable = durable
+        self.ack_wait = ack_wait
+        self.prefetch = prefetch
         self.max_frame_size = max_frame_size
         self.connection_name = name
         self.max_pending = max_pending
@@ -194,23 +143,18 @@ class NatsTransport(Transport):
         self.connect_timeout = connect_timeout
         self.service_enabled = service
         self.reconnect_wait = reconnect_wait
+        if event_window < CREDIT_EVERY:
+            raise ValueError(f"event_window must be at least {CREDIT_EVERY}, got {event_window}")
+        self.event_window = event_window
+        self.event_credit_timeout = event_credit_timeout
         self.statistics = NatsStatistics()
         self.namespace = ""
-        self._secrets = tuple(s for s in (token, password, nkeys_seed) if s)
+        self.deliver: Deliver | None = None
         self._nc: Client | None = None
-        self._deliver: Deliver | None = None
         self._dead_letter: DeadLetterSink | None = None
-        self._subs: dict[str, Subscription] = {}
-        self._subjects: dict[str, str] = {}
-        self._inbox = ""
-        self._asks: dict[str, _Pending] = {}
-        self._abandoned: OrderedDict[str, tuple[str, Any, str | None]] = OrderedDict()
-        self._tells: OrderedDict[str, tuple[str, Any, str | None]] = OrderedDict()
-        self._ids = itertools.count(1)
-        self._outbox: deque[tuple[str, bytes]] = deque()
-        self._outbox_wake: asyncio.Event | None = None
-        self._writer: asyncio.Task[None] | None = None
-        self._refusing: str | None = None
+        self._inbox: ReplyInbox | None = None
+        self._inbound = Inbound(self)
+        self._cancel_subject = ""
         self._closed = False
         self._durable: Any = None
         self._service: Any = None
@@ -220,6 +164,13 @@ class NatsTransport(Transport):
     def __repr__(self) -> str:
         servers = ",".join(redact_url(s) for s in self.servers)
         return f"<NatsTransport {servers} namespace={self.namespace!r}>"
+
+    @property
+    def credit_prefix(self) -> str:
+        """Subject prefix on which askers grant credit for the events of asks served here."""
+        if self._inbox is None:
+            raise TransportError("the NATS transport is not connected; start the ActorSystem first")
+        return f"{self._inbox.prefix}c"
 
     @property
     def client(self) -> Client:
@@ -238,98 +189,70 @@ class NatsTransport(Transport):
         """Whether the client is connected right now (False while reconnecting)."""
         return self._nc is not None and self._nc.is_connected
 
-    def _auth_for_tests(self) -> dict[str, Any]:
-        return {
-            **self._auth,
-            "nkeys_seed": self._nkeys_seed,
-            "creds": self._creds,
-            "tls": self._tls,
-        }
-
     def _redact(self, text: str) -> str:
-        return redact(text, self._secrets)
+        return redact(text, self._auth.secrets)
+
+    def dead_letter(
+        self, message: Any, *, recipient: str, reason: str, sender: str | None = None
+    ) -> None:
+        """Record a dropped message in the system's dead letters."""
+        if self._dead_letter is not None:
+            self._dead_letter(message, recipient=recipient, reason=reason, sender=sender)
 
     async def start(self, namespace: str, deliver: Deliver, dead_letter: DeadLetterSink) -> None:
         """Connect to NATS and start routing inbound messages of ``namespace``.
 
         Raises:
             TransportError: when the server cannot be reached or refuses the
-                credentials (the message never contains them).
+                credentials (the message never contains them), or ``durable``
+                finds no JetStream.
 
         """
-        try:
-            from nats.aio.client import Client as NatsClient
-        except ImportError as exc:  # pragma: no cover - nats-py is a dependency
-            raise TransportError("NATS transport needs nats-py: pip install nats-py") from exc
         self.namespace = namespace
-        self._deliver = deliver
+        self.deliver = deliver
         self._dead_letter = dead_letter
-        options: dict[str, Any] = {k: v for k, v in self._auth.items() if v is not None}
-        if self._tls is not None:
-            options["tls"] = self._tls
-        if self._creds is not None:
-            options["user_credentials"] = self._creds
-        if self._nkeys_seed is not None:
-            seed = self._nkeys_seed.strip()
-            key = "nkeys_seed_str" if seed.startswith("S") and "/" not in seed else "nkeys_seed"
-            options[key] = seed
-        where = ",".join(redact_url(s) for s in self.servers)
-        nc = NatsClient()
+        nc = self._nc = await connect(
+            self.servers,
+            self._auth,
+            name=self.connection_name or f"kaizen-actors {namespace}",
+            connect_timeout=self.connect_timeout,
+            reconnect_wait=self.reconnect_wait,
+            callbacks={
+                "error_cb": self._on_error,
+                "disconnected_cb": self._on_disconnected,
+                "reconnected_cb": self._on_reconnected,
+            },
+        )
         try:
-            await nc.connect(
-                self.servers,
-                name=self.connection_name or f"kaizen-actors {namespace}",
-                allow_reconnect=False,  # fail the first connection fast and clearly
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0.1,  # type: ignore[arg-type]
-                connect_timeout=max(1, round(self.connect_timeout)),
-                error_cb=self._on_connect_error,
-                disconnected_cb=self._on_disconnected,
-                reconnected_cb=self._on_reconnected,
-                pending_size=8 * 1024 * 1024,
-                **options,
+            self._inbox = ReplyInbox(
+                f"{nc.new_inbox()}.",
+                namespace,
+                self.dead_letter,
+                self.statistics,
+                send=self._inbound.send,
+                on_credit=self._inbound.credit,
             )
-        except ImportError as exc:
-            raise TransportError(
-                f"NATS auth option needs an extra package ({exc.name}): pip install nkeys"
-            ) from None
-        except Exception as exc:
+            await nc.subscribe(
+                f"{self._inbox.prefix}*",
+                cb=self._inbox.on_message,
+                pending_msgs_limit=1_000_000,
+                pending_bytes_limit=256 * 1024 * 1024,
+            )
+            self._cancel_subject = cancel_subject(namespace)
+            await self._inbound.start()
+            if self.durable:
+                from ._nats_durable import DurableQueue
+
+                self._durable = DurableQueue(self, ack_wait=self.ack_wait, prefetch=self.prefetch)
+                await self._durable.start()
+            if self.service_enabled:
+                from ._nats_service import start_service
+
+                self._service = await start_service(self)
+        except BaseException:
             with contextlib.suppress(Exception):
                 await nc.close()
-            if nc._transport is not None:  # nats-py leaves the socket open after a refusal
-                nc._transport.close()
-            seen = [*self.__dict__.pop("_connect_errors", []), exc]
-            auth = [e for e in seen if "uthoriz" in str(e) or "uthoriz" in type(e).__name__]
-            exc = auth[0] if auth else (seen[-2] if len(seen) > 1 else exc)
-            detail = self._redact(f"{type(exc).__name__}: {exc}".strip())
-            hint = ""
-            if "uthoriz" in detail or "auth" in detail.lower():
-                hint = " (the server refused the credentials, or none were given)"
-            raise TransportError(f"cannot connect to NATS at {where}: {detail}{hint}") from None
-        self._nc = nc
-        nc._error_cb = self._on_error
-        # From now on, reconnect forever on our own.
-        self._nc.options["allow_reconnect"] = True
-        self._nc.options["max_reconnect_attempts"] = -1
-        self._nc.options["reconnect_time_wait"] = self.reconnect_wait
-        self._inbox = f"{self._nc.new_inbox()}."
-        await self._nc.subscribe(
-            f"{self._inbox}*",
-            cb=self._on_inbox,
-            pending_msgs_limit=1_000_000,
-            pending_bytes_limit=256 * 1024 * 1024,
-        )
-        self._outbox_wake = asyncio.Event()
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
-        if self.durable:
-            from ._nats_durable import DurableQueue
-
-            self._durable = DurableQueue(self)
-            await self._durable.start()
-        if self.service_enabled:
-            from ._nats_service import start_service
-
-            self._service = await start_service(self)
+            raise
 
     async def close(self) -> None:
         """Publish the replies still queued, then disconnect; safe to call twice."""
@@ -338,54 +261,42 @@ class NatsTransport(Transport):
             return
         self._closed = True
         nc = self._nc
-        for name in list(self._subs):
-            await self.withdraw(name)
         with contextlib.suppress(Exception):
             if self._service is not None:
                 await self._service.stop()
         if self._durable is not None:
             await self._durable.close()
-        if self._writer is not None:
-            self._writer.cancel()
-        while self._outbox and nc.is_connected:  # the last replies, then goodbye
-            subject, data = self._outbox.popleft()
-            with contextlib.suppress(Exception):
-                await nc.publish(subject, data)
+        await self._inbound.close()
         with contextlib.suppress(Exception):
             if nc.is_connected:
                 await nc.flush(timeout=1)
         with contextlib.suppress(Exception):
             await nc.close()
-        error = TransportError("the NATS transport closed while the ask waited for its reply")
-        for pending in list(self._asks.values()):
-            self._fail_pending(pending, error)
+        if self._inbox is not None:
+            self._inbox.close()
+            self._inbox.fail_all(
+                TransportError("the NATS transport closed while the ask waited for its reply")
+            )
 
     def refuse(self, reason: str) -> None:
         """Refuse new inbound messages from now on (a service draining).
 
-        Asks that arrive get an error with ``reason`` at once; tells go to dead
-        letters. Messages already in mailboxes are not affected.
+        Asks that arrive get an error with ``reason`` at once (durable ones go
+        back to the queue for another worker); tells go to dead letters.
+        Messages already in mailboxes are not affected.
         """
-        self._refusing = reason
+        self._inbound.refusing = reason
 
     async def stop_serving(self) -> None:
         """Stop receiving messages for every local actor (draining a pool member).
 
         Other members of the pool get the new messages; with no other member
-        the senders get ``ActorNotFound``.
+        the senders get ``ActorNotFound`` (durable messages wait in the queue).
         """
-        for name in list(self._subs):
+        for name in self.served():
             await self.withdraw(name)
 
     # -- names -----------------------------------------------------------------------
-
-    def _subject(self, name: str) -> str:
-        subject = self._subjects.get(name)
-        if subject is None:
-            subject = actor_subject(self.namespace, name)
-            if len(self._subjects) < 10_000:
-                self._subjects[name] = subject
-        return subject
 
     async def advertise(self, name: str) -> None:
         """Subscribe to ``name``'s subject, in the queue group of that name.
@@ -394,24 +305,9 @@ class NatsTransport(Transport):
             TransportError: when the transport is closed.
 
         """
-        if name.startswith("$") or name in self._subs:
+        if name.startswith("$") or name in self._inbound.subs:
             return  # internal names ($root) are not addressable from outside
-        nc = self.client
-        self._subs[name] = await nc.subscribe(
-            self._subject(name),
-            queue=escape(name),
-            cb=partial(self._on_request, name),
-            pending_msgs_limit=self.max_pending,
-            pending_bytes_limit=self.max_pending_bytes,
-        )
-        if nc.is_connected:
-            # A round trip, so the server knows the subscription before spawn()
-            # returns: an ask from another connection right after finds it.
-            # nats-py 2.16 writes flush()'s PING straight to the socket, ahead of
-            # the SUB still in its pending buffer, so push the buffer out first.
-            with contextlib.suppress(Exception):
-                await nc._flush_pending(force_flush=True)
-                await nc.flush(timeout=2)
+        await self._inbound.subscribe(name)
         if self._durable is not None:
             await self._durable.advertise(name)
         if self._service is not None:
@@ -419,60 +315,47 @@ class NatsTransport(Transport):
 
     async def withdraw(self, name: str) -> None:
         """Unsubscribe ``name``; requests still queued in the client get ``ActorNotFound``."""
-        sub = self._subs.pop(name, None)
         if self._durable is not None:
             await self._durable.withdraw(name)
+        await self._inbound.unsubscribe(name)
         if self._service is not None:
             self._service.update()
-        if sub is None:
-            return
-        # drain: UNSUB, a round trip, then the messages already received are handled
-        # (delivered, refused while draining, or ActorNotFound once the actor is gone).
-        with anyio.move_on_after(2), contextlib.suppress(Exception):
-            await sub.drain()
-        with contextlib.suppress(Exception):
-            await sub.unsubscribe()
-        queue = getattr(sub, "_pending_queue", None)  # nats-py drops these silently otherwise
-        while queue is not None and not queue.empty():
-            msg = queue.get_nowait()
-            if msg.reply:
-                self._send(msg.reply, _error_reply(ActorNotFound(f"actor {name!r} stopped")))
 
     def served(self) -> list[str]:
         """Names this transport receives messages for."""
-        return list(self._subs)
+        return list(self._inbound.subs)
 
     # -- sending ---------------------------------------------------------------------
 
     async def _publish(self, subject: str, data: bytes, reply: str = "") -> None:
         nc = self.client
         try:
-            await nc.publish(subject, data, reply=reply)
-        except Exception as exc:
-            raise TransportError(
-                self._redact(f"cannot publish to NATS: {type(exc).__name__}: {exc}")
-            ) from None
+            if publish_nowait(nc, subject, data, reply):
+                return
+            await nc._flush_pending(force_flush=True)
+        except TransportError as exc:
+            raise TransportError(self._redact(f"cannot publish to NATS: {exc}")) from None
 
     async def tell(self, name: str, message: Any, sender: str | None) -> None:
         """Publish ``message`` to ``name``'s subject.
 
         Raises:
             FrameTooLarge: when the encoded message exceeds ``max_frame_size``.
+            ActorNotFound: ``durable`` only: when no worker ever served ``name``.
             TransportError: when the connection is closed, or its buffer is
                 full while reconnecting.
 
         """
-        if self._durable is not None:
-            await self._durable.tell(name, message, sender)
-            return
         frame = encode_envelope(name, message, sender=sender, limit=self.max_frame_size)
-        tid = f"t{next(self._ids)}"
-        tells = self._tells
-        tells[tid] = (name, message, sender)
-        if len(tells) > _TELLS_KEPT:
-            tells.popitem(last=False)
+        inbox = self._inbox
+        if inbox is None:
+            raise TransportError("the NATS transport is not connected; start the ActorSystem first")
         self.statistics.tells += 1
-        await self._publish(self._subject(name), frame, self._inbox + tid)
+        status = inbox.tell_subject(name, message, sender)
+        if self._durable is not None:
+            await self._durable.publish(name, frame, status)
+            return
+        await self._publish(actor_subject(self.namespace, name), frame, status)
 
     async def ask(
         self,
@@ -492,283 +375,65 @@ class NatsTransport(Transport):
             TransportError: when the connection was lost while waiting.
 
         """
-        ask_id = str(next(self._ids))
-        events = f"{self._inbox}e{ask_id}" if on_event is not None else None
-        frame = encode_envelope(
-            name, message, sender=sender, events=events, msg_id=ask_id, limit=self.max_frame_size
-        )
-        pending = _Pending(name, on_event is not None)
-        self._asks[ask_id] = pending
-        self.statistics.asks += 1
+        inbox = self._inbox
+        if inbox is None:
+            raise TransportError("the NATS transport is not connected; start the ActorSystem first")
+        ask_id, pending = inbox.open(name, message, sender, timeout, events=on_event is not None)
+        reply = inbox.prefix + ask_id
         try:
-            if self._durable is not None:
-                await self._durable.ask(name, frame, self._inbox + ask_id, ask_id)
-            else:
-                await self._publish(self._subject(name), frame, self._inbox + ask_id)
-            if on_event is None:
-                return await wait_reply(pending.slot, timeout, recipient=name)
-            return await self._wait_with_events(pending, timeout, on_event)
-        except BaseException:
-            if not pending.slot.done:
-                self._abandoned[ask_id] = (name, message, sender)
-                if len(self._abandoned) > _ABANDONED_KEPT:
-                    self._abandoned.popitem(last=False)
-            raise
-        finally:
-            del self._asks[ask_id]
-
-    async def _wait_with_events(
-        self, pending: _Pending, timeout: float, on_event: EventSink
-    ) -> Any:
-        events, slot = pending.events, pending.slot
-        assert events is not None and pending.wake is not None
-        with anyio.move_on_after(timeout):
-            while True:
-                while events:
-                    await on_event(events.popleft())
-                if slot.done:
-                    return await slot.wait()
-                await pending.wake.wait()
-                pending.wake.clear()
-        slot.abandoned = True
-        raise AskTimeout(f"no reply from {pending.name!r} within {timeout:g} s")
-
-    # -- receiving: the reply inbox ----------------------------------------------------
-
-    async def _on_inbox(self, msg: Msg) -> None:
-        token = msg.subject[len(self._inbox) :]
-        kind = token[:1]
-        if kind == "e":
-            self._on_event(token[1:], msg.data)
-        elif kind == "t":
-            self._on_tell_status(token, msg)
-        else:
-            self._on_reply(token, msg)
-
-    def _on_reply(self, ask_id: str, msg: Msg) -> None:
-        pending = self._asks.get(ask_id)
-        if pending is None or pending.slot.done:
-            self._late(ask_id, msg)
-            return
-        headers = msg.headers
-        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
-            error: BaseException = ActorNotFound(
-                f"no actor named {pending.name!r} in namespace {self.namespace!r} "
-                "(nobody serves it on the NATS server)"
-            )
-            pending.slot.set_exception(error)
-        else:
-            try:
-                pending.slot.set_result(decode_reply(msg.data))
-            except KaizenError as exc:
-                pending.slot.set_exception(exc)
-        if pending.wake is not None:
-            pending.wake.set()
-        if self._durable is not None:
-            self._durable.replied(ask_id)
-
-    def _late(self, ask_id: str, msg: Msg) -> None:
-        abandoned = self._abandoned.pop(ask_id, None)
-        if abandoned is None:
-            return  # a duplicate (durable redelivery) of a reply already taken
-        self.statistics.late_replies += 1
-        name, message, sender = abandoned
-        if self._dead_letter is not None:
-            self._dead_letter(
+            frame = encode_envelope(
+                name,
                 message,
-                recipient=name,
-                reason="late reply: the asker had stopped waiting (timeout or cancelled)",
                 sender=sender,
+                events=f"{inbox.prefix}e{ask_id}" if on_event is not None else None,
+                msg_id=ask_id,
+                limit=self.max_frame_size,
             )
-
-    def _on_event(self, ask_id: str, data: bytes) -> None:
-        pending = self._asks.get(ask_id)
-        if pending is None or pending.events is None or pending.wake is None:
-            return
+            self.statistics.asks += 1
+            if self._durable is not None:
+                await self._durable.publish(name, frame, reply, reply)
+            else:
+                await self._publish(actor_subject(self.namespace, name), frame, reply)
+        except BaseException:
+            inbox.asks.pop(ask_id, None)
+            pending.future.cancel()
+            raise
         try:
-            kind, body = data[:1], data[1:]
-            event = decode_event(body) if kind == _EVENT else decode(body)
-        except DecodeError as exc:
-            if self._dead_letter is not None:
-                self._dead_letter(bytes(data), recipient=pending.name, reason=f"bad event: {exc}")
-            return
-        pending.events.append(event)
-        pending.wake.set()
+            return await inbox.wait(ask_id, pending, on_event)
+        except asyncio.CancelledError:
+            self._cancel_remote(reply)
+            raise
 
-    def _on_tell_status(self, tell_id: str, msg: Msg) -> None:
-        told = self._tells.pop(tell_id, None)
-        if told is None or self._dead_letter is None:
-            return
-        name, message, sender = told
-        headers = msg.headers
-        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
-            reason = f"no actor named {name!r} in namespace {self.namespace!r} (no NATS responders)"
-        else:
-            try:
-                decode_reply(msg.data)
-                return
-            except KaizenError as exc:
-                reason = f"the receiver dropped it: {exc}"
-        self._dead_letter(message, recipient=name, reason=reason, sender=sender)
-
-    # -- receiving: requests for local actors ----------------------------------------------
-
-    async def _on_request(self, name: str, msg: Msg) -> None:
-        self.statistics.received += 1
-        try:
-            envelope, message = decode_envelope(msg.data, limit=self.max_frame_size)
-        except DecodeError as exc:
-            self._bad_frame(name, msg, exc)
-            return
-        await self.handle(
-            name, message, envelope.sender, msg.reply, envelope.msg_id, envelope.events
-        )
-
-    def _bad_frame(self, name: str, msg: Msg, exc: Exception) -> None:
-        self.statistics.bad_frames += 1
-        if self._dead_letter is not None:
-            self._dead_letter(
-                bytes(msg.data), recipient=name, reason=f"bad frame on {msg.subject}: {exc}"
-            )
-        if msg.reply:
-            self._send(msg.reply, _error_reply(DecodeError(f"bad frame: {exc}")))
-
-    async def handle(
-        self,
-        name: str,
-        message: Any,
-        sender: str | None,
-        reply_to: str,
-        ask_id: str | None,
-        events: str | None,
-        on_done: Any = None,
-    ) -> None:
-        """Deliver a decoded inbound request to the local actor ``name``."""
-        reply = _RemoteReply(self, reply_to, on_done) if ask_id is not None and reply_to else None
-        if self._refusing is not None or self._deliver is None:
-            self.statistics.refused += 1
-            error = SystemStopped(self._refusing or "the actor system stopped")
-            if reply is None or not reply.set_exception(error):
-                if reply_to and ask_id is None:
-                    self._send(reply_to, _error_reply(error))
-                if self._dead_letter is not None:
-                    self._dead_letter(message, recipient=name, reason=str(error), sender=sender)
-            return
-        on_event = partial(self._publish_event, events) if events else None
-        try:
-            await self._deliver(name, message, sender, reply, on_event)
-        except Exception as exc:  # the system stopped under us
-            if reply is not None:
-                reply.set_exception(exc)
-
-    async def _publish_event(self, subject: str, event: Any) -> None:
-        if isinstance(event, Event):
-            data = _EVENT + encode_event(event)
-        elif isinstance(event, Message):
-            data = _MESSAGE + encode(event)
-        else:
-            raise TypeError(
-                f"events sent over NATS must be ka.events.Event or ka.Message, "
-                f"not {type(event).__name__}"
-            )
-        # Published directly: the handler emits before it returns, and its reply
-        # is queued after, so every event precedes the reply on this connection.
-        await self._publish(subject, data)
-
-    def _send(self, subject: str, data: bytes) -> None:
-        """Queue a publish from synchronous code (replies); the writer task sends it."""
-        if self._closed or self._outbox_wake is None:
-            return
-        self._outbox.append((subject, data))
-        self._outbox_wake.set()
-
-    async def _write_loop(self) -> None:
-        outbox, wake = self._outbox, self._outbox_wake
-        assert wake is not None
-        while True:
-            await wake.wait()
-            wake.clear()
-            while outbox:
-                subject, data = outbox.popleft()
-                try:
-                    await self.client.publish(subject, data)
-                except Exception as exc:
-                    logger.warning("could not send a reply: %s", self._redact(str(exc)))
+    def _cancel_remote(self, reply: str) -> None:
+        """Tell the transport handling the ask with reply subject ``reply`` to cancel it."""
+        nc = self._nc
+        if nc is not None and not self._closed:
+            with contextlib.suppress(Exception):
+                publish_nowait(nc, self._cancel_subject, reply.encode())
 
     # -- connection events -------------------------------------------------------------
-
-    async def _on_connect_error(self, exc: Exception) -> None:
-        """Errors of the first connection are raised by start(), with the last one."""
-        errors = self.__dict__.setdefault("_connect_errors", [])
-        errors.append(exc)
 
     async def _on_error(self, exc: Exception) -> None:
         from nats.errors import SlowConsumerError
 
         if isinstance(exc, SlowConsumerError):
-            self._slow_consumer(exc)
+            self._inbound.slow_consumer(exc)
             return
         logger.warning("NATS: %s", self._redact(f"{type(exc).__name__}: {exc}"))
-
-    def _slow_consumer(self, exc: Any) -> None:
-        self.statistics.dropped += 1
-        subject = getattr(exc, "subject", "") or ""
-        name = next((n for n, s in self._subjects.items() if s == subject), subject)
-        error = MailboxFull(
-            f"actor {name!r} is overloaded: its mailbox and NATS pending queue "
-            f"({self.max_pending} messages) are full; the message was dropped"
-        )
-        if exc.reply:
-            self._send(exc.reply, _error_reply(error))
-        if self._dead_letter is not None:
-            self._dead_letter(None, recipient=name, reason=str(error))
 
     async def _on_disconnected(self) -> None:
         if self._closed or self._nc is None:
             return
         self.statistics.disconnects += 1
         logger.warning("NATS connection lost; reconnecting")
-        error = TransportError(
-            "the connection to NATS was lost while the ask waited for its reply; "
-            "it may or may not have been handled"
-        )
-        for pending in list(self._asks.values()):
-            self._fail_pending(pending, error)
-
-    def _fail_pending(self, pending: _Pending, error: BaseException) -> None:
-        pending.slot.set_exception(error)
-        if pending.wake is not None:
-            pending.wake.set()
+        if self._inbox is not None:
+            self._inbox.fail_all(
+                TransportError(
+                    "the connection to NATS was lost while the ask waited for its reply; "
+                    "it may or may not have been handled"
+                )
+            )
 
     async def _on_reconnected(self) -> None:
         self.statistics.reconnects += 1
         logger.info("NATS connection re-established")
-
-
-class _RemoteReply:
-    """Publishes the reply of a remote ask to the asker's reply subject."""
-
-    __slots__ = ("_done", "_on_done", "_subject", "_transport")
-
-    def __init__(self, transport: NatsTransport, subject: str, on_done: Any = None) -> None:
-        self._transport = transport
-        self._subject = subject
-        self._on_done = on_done
-        self._done = False
-
-    def _publish(self, data: bytes) -> bool:
-        if self._done:
-            return False
-        self._done = True
-        transport = self._transport
-        transport._send(self._subject, data)
-        transport.statistics.replies_sent += 1
-        if self._on_done is not None:
-            self._on_done()
-        return True
-
-    def set_result(self, value: Any) -> bool:
-        return self._publish(encode_reply(value, limit=self._transport.max_frame_size))
-
-    def set_exception(self, error: BaseException) -> bool:
-        return self._publish(_error_reply(error))

@@ -12,9 +12,11 @@ Subjects (``<ns>`` is the system's name; names are escaped, see
 in queue group ``<actor>`` so that every system serving the name is one worker
 pool; ``_INBOX.<id>.<ask>`` carries the reply to one ask and
 ``_INBOX.<id>.e<ask>`` the events its handler emits (one subject per ask,
-ordered before the reply); ``ka.<ns>.d.<actor>`` is the JetStream work queue
-of ``durable=True``; ``$SRV.PING|INFO|STATS`` is the service API
-(``service=True``, on by default in ``kaizen-actors serve``).
+ordered before the reply); ``ka.<ns>.x`` carries cancellations of asks;
+``ka.<ns>.d.<actor>`` is the JetStream work queue of ``durable=True`` (stream
+``KA_<ns>``); ``$SRV.PING|INFO|STATS`` is the service API (``service=True``,
+on by default in ``kaizen-actors serve``). The full table is in
+:mod:`kaizen_actors.transport._nats_subjects`.
 
 nats-py runs on asyncio only: use the asyncio backend of anyio (the default),
 not trio, for a system with a NATS transport.
@@ -24,8 +26,9 @@ Version added: 0.1
 
 from __future__ import annotations
 
+from ._nats_statistics import NatsStatistics
 from ._nats_subjects import actor_subject, escape, redact, unescape
-from ._nats_transport import NatsStatistics, NatsTransport
+from ._nats_transport import NatsTransport
 
 __all__ = ["NatsStatistics", "NatsTransport", "actor_subject", "escape", "redact", "unescape"]
 

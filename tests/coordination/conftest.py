@@ -22,3 +22,18 @@ def _quiet_crash_logs() -> Iterator[None]:
     logger.setLevel(logging.CRITICAL)
     yield
     logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True, params=["local", "nats"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every team test twice: in-process, and with every message crossing NATS.
+
+    Over NATS, ``KAIZEN_LOOPBACK=1`` sends even the team's own agents their
+    turns through the server, so tasks, replies and the event stream are
+    encoded and travel the network.
+    """
+    if request.param == "nats":
+        url = request.getfixturevalue("nats_server").url
+        monkeypatch.setenv("KAIZEN_TRANSPORT", url)
+        monkeypatch.setenv("KAIZEN_LOOPBACK", "1")
+    return request.param

@@ -40,6 +40,7 @@ class ProbeModel:
         self.cost = cost
         self.yielded_at: list[float] = []
         self.closed_at: float | None = None
+        self.closed = anyio.Event()
         self.streaming = anyio.Event()
         self.calls = 0
 
@@ -56,6 +57,7 @@ class ProbeModel:
                 yield token
         finally:
             self.closed_at = time.perf_counter()
+            self.closed.set()
             meter.add(10, sent, self.cost)
 
 

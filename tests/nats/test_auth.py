@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -41,7 +42,7 @@ async def _refused(transport: NatsTransport) -> ka.TransportError:
 async def _works(transport: NatsTransport) -> None:
     async with ka.ActorSystem("auth", transport) as system:
         await system.spawn(Recorder, name="rec")
-        other = NatsTransport(transport.servers, **transport._auth_for_tests())  # same creds
+        other = NatsTransport(transport.servers, **transport._auth.kwargs())  # same creds
         async with ka.ActorSystem("auth", other) as client:
             assert await client.ref("rec").ask(Ping(1)) == 1
 
@@ -85,5 +86,41 @@ def test_redact_masks_url_user_info_and_given_secrets() -> None:
     assert redact(text, (TOKEN,)) == "nats://***@h:4222 token ***"
 
 
-async def test_nkey_seed_passes_through(nats_server) -> None:
-    pytest.importorskip("nkeys", reason="nkey auth needs the nkeys package")
+@pytest.fixture(scope="module")
+def nkey_user(tmp_path_factory) -> Iterator[tuple[str, NatsServer]]:
+    """A user NKey pair and a nats-server that accepts only its public key."""
+    nkeys = pytest.importorskip("nkeys", reason="nkey auth needs the nkeys package")
+    seed = nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER).decode()
+    public = nkeys.from_seed(seed.encode()).public_key.decode()
+    config = tmp_path_factory.mktemp("nkey") / "server.conf"
+    config.write_text(f'authorization {{ users = [ {{ nkey: "{public}" }} ] }}\n')
+    with NatsServer(["-c", str(config)]) as server:
+        yield seed, server
+
+
+async def test_an_nkey_seed_works_and_a_client_without_it_is_refused(nkey_user, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    seed, server = nkey_user
+    transport = NatsTransport(server.url, nkeys_seed=seed)
+    assert seed not in repr(transport) and seed not in repr(transport._auth)
+    await _works(transport)
+    error = await _refused(NatsTransport(server.url))
+    assert "Authorization Violation" in str(error)
+    assert seed not in caplog.text
+
+
+async def test_a_wrong_nkey_seed_is_refused_and_never_shown(nkey_user, caplog) -> None:
+    nkeys = pytest.importorskip("nkeys")
+    caplog.set_level(logging.DEBUG)
+    _, server = nkey_user
+    other = nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER).decode()
+    error = await _refused(NatsTransport(server.url, nkeys_seed=other))
+    assert "refused the credentials" in str(error)
+    assert other not in str(error) and other not in repr(error) and other not in caplog.text
+
+
+async def test_an_nkey_seed_file_works(nkey_user, tmp_path) -> None:
+    seed, server = nkey_user
+    path = tmp_path / "user.nk"
+    path.write_text(seed + "\n")
+    await _works(NatsTransport(server.url, nkeys_seed=str(path)))

@@ -87,7 +87,7 @@ async def test_a_slow_actor_keeps_memory_bounded_and_overload_is_reported(nats_s
         with anyio.fail_after(10):  # the receiver drops, the senders learn it
             while not any("overloaded" in d.reason for d in client.dead_letters):
                 await anyio.sleep(0.01)
-        sub = host_transport._subs["rec"]
+        sub = host_transport._inbound.subs["rec"]
         assert sub.pending_msgs <= 20
         assert host_transport.statistics.dropped > 0
         await _fill_up(client, ref)

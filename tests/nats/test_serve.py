@@ -103,3 +103,26 @@ def test_serve_reports_a_bad_target_clearly() -> None:
         check=False,
     )
     assert out.returncode != 0 and "cannot load 'nope.module:build'" in out.stderr
+
+
+async def test_serve_exits_1_with_the_error_logged_when_the_tree_gives_up(
+    nats_server, services
+) -> None:
+    service = Service("actors:build_crasher", nats_server.url, "giveup")
+    services.append(service)
+    code = await anyio.to_thread.run_sync(service.process.wait, 30)
+    assert code == 1
+    log = service.output()
+    assert "gave up" in log and "crashes on purpose" in log
+
+
+def test_serve_help_describes_the_command() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", "from kaizen_actors.cli import main; main()", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert "::" not in out.stdout
+    assert "Run a supervisor tree" in out.stdout and "--durable" in out.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import anyio
@@ -164,3 +165,100 @@ async def test_importing_kaizen_actors_does_not_import_nats() -> None:
     code = "import sys, kaizen_actors as ka; ka.ActorSystem; print('nats' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+class Sleeper(ka.Actor):
+    """Signals when it starts a message, then sleeps until cancelled (which it records)."""
+
+    def __init__(self, started: anyio.Event, cancelled: anyio.Event) -> None:
+        self.started = started
+        self.cancelled = cancelled
+
+    async def receive(self, message: Any, ctx: ka.ActorContext) -> str:
+        self.started.set()
+        try:
+            await anyio.sleep(60)
+        except anyio.get_cancelled_exc_class():
+            self.cancelled.set()
+            raise
+        return "slept"
+
+
+async def test_cancelling_a_remote_asker_cancels_the_handler_within_100_ms(pair) -> None:
+    host, client = pair
+    started, cancelled = anyio.Event(), anyio.Event()
+    await host.spawn(lambda: Sleeper(started, cancelled), name="sleeper")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(partial(client.ref("sleeper").ask, Ping(1), timeout=30))
+        with anyio.fail_after(5):
+            await started.wait()
+        tg.cancel_scope.cancel()
+    with anyio.fail_after(0.1):
+        await cancelled.wait()
+    with anyio.fail_after(5):  # the actor is free again and still serves
+        while not any("asker was cancelled" in d.reason for d in host.dead_letters):
+            await anyio.sleep(0.01)
+
+
+async def test_a_cancelled_remote_ask_still_queued_is_never_handled(pair) -> None:
+    host, client = pair
+    release = anyio.Event()
+    log: list[int] = []
+    await host.spawn(lambda: Recorder(log, release=release), name="rec")
+    ref = client.ref("rec")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(partial(ref.ask, Hold(), timeout=30))
+        with anyio.fail_after(5):
+            while host.transport.statistics.received < 1:
+                await anyio.sleep(0.01)
+        async with anyio.create_task_group() as queued:
+            queued.start_soon(partial(ref.ask, Ping(9), timeout=30))
+            with anyio.fail_after(5):
+                while host.transport.statistics.received < 2:
+                    await anyio.sleep(0.01)
+            queued.cancel_scope.cancel()
+        with anyio.fail_after(5):  # the cancel notice reaches the host
+            while not host.transport._inbound.inflight or len(host.transport._inbound.inflight) > 1:
+                await anyio.sleep(0.01)
+        release.set()
+    assert await ref.ask(Ping(10)) == 10
+    assert log == [10]
+
+
+class Counter(ka.Actor):
+    """Emits ``n`` tokens, counting how many it got out."""
+
+    emitted = 0
+
+    async def receive(self, message: Any, ctx: ka.ActorContext) -> str:
+        for seq in range(message.n):
+            await ctx.emit(Token(run_id="r", seq=seq, agent="c", text=str(seq)))
+            Counter.emitted += 1
+        return "done"
+
+
+async def test_a_slow_event_consumer_holds_the_remote_handler_to_its_window(nats_server) -> None:
+    Counter.emitted = 0
+    async with (
+        ka.ActorSystem("flow", NatsTransport(nats_server.url, event_window=16)) as host,
+        ka.ActorSystem("flow", nats_server.url) as client,
+    ):
+        await host.spawn(Counter, name="counter")
+        release = anyio.Event()
+        seen: list[int] = []
+
+        async def on_event(event: Any) -> None:
+            seen.append(event.seq)
+            await release.wait()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: client.ref("counter").ask(Ping(1000), on_event=on_event))
+            # The handler waits for credit on another connection: watch it stand still.
+            with anyio.fail_after(5):
+                before = -1
+                while Counter.emitted != before:
+                    before = Counter.emitted
+                    await anyio.sleep(0.05)
+            assert 16 <= Counter.emitted <= 16 + 1
+            release.set()
+    assert seen == list(range(1000))

@@ -1,0 +1,213 @@
+"""Connecting to NATS: auth options, clear connection errors, and a publish that never waits.
+
+Credentials (token, password, NKey seed) are kept in :class:`NatsAuth`, whose
+``repr`` shows only which kinds are set; every error text built here goes
+through :func:`~kaizen_actors.transport._nats_subjects.redact` first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ..messages import TransportError
+from ._nats_subjects import redact, redact_url
+
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Awaitable, Callable
+
+    from nats.aio.client import Client
+
+__all__ = ["NatsAuth", "connect", "publish_nowait"]
+
+
+@dataclass(repr=False)
+class NatsAuth:
+    """The credentials and TLS options of a connection (never shown in a repr).
+
+    Attributes:
+        token: auth token.
+        user: user name; ``password`` its password.
+        nkeys_seed: an NKey seed (``SU...``) or the path of a file holding one.
+        creds: path of a ``.creds`` file (JWT + seed).
+        tls: an ``ssl.SSLContext`` for ``tls://`` servers or servers that require TLS.
+
+    """
+
+    token: str | None = None
+    user: str | None = None
+    password: str | None = None
+    nkeys_seed: str | None = None
+    creds: str | None = None
+    tls: ssl.SSLContext | None = None
+    secrets: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.user is None and self.password is not None:
+            raise ValueError("password= needs user=")
+        self.secrets = tuple(s for s in (self.token, self.password, self.nkeys_seed) if s)
+
+    def __repr__(self) -> str:
+        kinds = [k for k in ("token", "user", "nkeys_seed", "creds", "tls") if getattr(self, k)]
+        return f"<NatsAuth {','.join(kinds) or 'none'}>"
+
+    def kwargs(self) -> dict[str, Any]:
+        """The ``NatsTransport`` keyword arguments that give these credentials."""
+        names = ("token", "user", "password", "nkeys_seed", "creds", "tls")
+        return {name: getattr(self, name) for name in names}
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for ``nats.aio.client.Client.connect``."""
+        options: dict[str, Any] = {
+            k: v
+            for k, v in (("token", self.token), ("user", self.user), ("password", self.password))
+            if v is not None
+        }
+        if self.tls is not None:
+            options["tls"] = self.tls
+        if self.creds is not None:
+            options["user_credentials"] = self.creds
+        if self.nkeys_seed is not None:
+            seed = self.nkeys_seed.strip()
+            key = "nkeys_seed_str" if seed.startswith("S") and "/" not in seed else "nkeys_seed"
+            options[key] = seed
+        return options
+
+
+async def connect(
+    servers: list[str],
+    auth: NatsAuth,
+    *,
+    name: str,
+    connect_timeout: float,
+    reconnect_wait: float,
+    callbacks: dict[str, Callable[..., Awaitable[None]]],
+) -> Client:
+    """Open a connection: fail the first attempt fast and clearly, then reconnect forever.
+
+    ``callbacks`` holds ``error_cb``, ``disconnected_cb`` and ``reconnected_cb``;
+    ``error_cb`` takes over from the connection-time error collector once connected.
+
+    Raises:
+        TransportError: when the server cannot be reached, refuses the
+            credentials, or the TLS handshake fails (the text never holds secrets).
+
+    """
+    try:
+        from nats.aio.client import Client as NatsClient
+    except ImportError as exc:  # pragma: no cover - nats-py is a dependency
+        raise TransportError("NATS transport needs nats-py: pip install nats-py") from exc
+    seen: list[BaseException] = []
+
+    async def collect(exc: Exception) -> None:
+        seen.append(exc)
+
+    nc = NatsClient()
+    try:
+        await nc.connect(
+            servers,
+            name=name,
+            allow_reconnect=False,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.1,  # type: ignore[arg-type]
+            connect_timeout=max(1, round(connect_timeout)),
+            error_cb=collect,
+            disconnected_cb=callbacks["disconnected_cb"],
+            reconnected_cb=callbacks["reconnected_cb"],
+            pending_size=8 * 1024 * 1024,
+            **auth.options(),
+        )
+    except ImportError as exc:
+        raise TransportError(
+            f"NATS auth option needs an extra package ({exc.name}): pip install nkeys"
+        ) from None
+    except Exception as exc:
+        # nats-py's close() can wait forever after a failed TLS handshake
+        with anyio.move_on_after(0.5), contextlib.suppress(Exception):
+            await nc.close()
+        if nc._transport is not None:  # nats-py leaves the socket open after a refusal
+            nc._transport.close()
+        raise _connect_error(servers, auth, [*seen, exc]) from None
+    nc._error_cb = callbacks["error_cb"]
+    nc.options["allow_reconnect"] = True
+    nc.options["max_reconnect_attempts"] = -1
+    nc.options["reconnect_time_wait"] = reconnect_wait
+    return nc
+
+
+def _connect_error(servers: list[str], auth: NatsAuth, seen: list[BaseException]) -> TransportError:
+    """The most telling of the errors of a failed first connection, with a hint."""
+    where = ",".join(redact_url(s) for s in servers)
+    auth_errors = [e for e in seen if "uthoriz" in f"{type(e).__name__} {e}"]
+    tls_errors = [e for e in seen if "SSL" in type(e).__name__ or "CERTIFICATE" in str(e)]
+    exc = (auth_errors or tls_errors or [seen[-2] if len(seen) > 1 else seen[-1]])[0]
+    detail = redact(f"{type(exc).__name__}: {exc}".strip(), auth.secrets)
+    hint = ""
+    if auth_errors:
+        hint = " (the server refused the credentials, or none were given)"
+    elif tls_errors:
+        hint = " (TLS failed: pass tls= an ssl.SSLContext that trusts the server's CA)"
+    elif "tls" in detail.lower() and auth.tls is None:
+        hint = " (the server requires TLS: pass tls= an ssl.SSLContext)"
+    return TransportError(f"cannot connect to NATS at {where}: {detail}{hint}")
+
+
+class _Flushed:
+    """Stands in for the future nats-py's flusher resolves: already done, never awaited."""
+
+    __slots__ = ()
+
+    def done(self) -> bool:
+        return True
+
+
+_KICK = _Flushed()
+
+
+def publish_nowait(nc: Client, subject: str, data: bytes, reply: str = "") -> bool:
+    """Queue a publish in nats-py's outgoing buffer without a coroutine; returns False if full.
+
+    The same as ``await nc.publish(subject, data, reply=reply)`` minus the
+    client-side subject validation (our subjects are built, not typed) and
+    the await: the flusher task writes the buffer on its next turn, in the
+    order of every other publish. False means the buffer is past its limit;
+    the caller then awaits ``nc._flush_pending(force_flush=True)``.
+
+    Raises:
+        TransportError: when the connection is closed, or its buffer is full
+            while reconnecting.
+
+    """
+    if nc.is_closed:
+        raise TransportError("the NATS connection is closed")
+    size = len(data)
+    pending = nc._pending_data_size
+    connected = nc.is_connected
+    if not connected and size + pending > nc._max_pending_size:
+        raise TransportError(
+            "the NATS connection is down and its reconnect buffer is full; retry later"
+        )
+    if size > nc._max_payload:
+        raise TransportError(
+            f"frame of {size} bytes exceeds the server's max_payload ({nc._max_payload} bytes)"
+        )
+    cmd = b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), reply.encode(), size, data)
+    nc._pending.append(cmd)
+    pending += len(cmd)
+    nc._pending_data_size = pending
+    stats = nc.stats
+    stats["out_msgs"] += 1
+    stats["out_bytes"] += size
+    if pending > nc._max_pending_size:
+        return False
+    queue = nc._flush_queue
+    if connected and queue is not None and queue.empty():
+        flusher = nc._flusher_task
+        if flusher is None or flusher.done():
+            return False
+        queue.put_nowait(_KICK)
+    return True

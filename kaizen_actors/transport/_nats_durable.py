@@ -1,0 +1,256 @@
+"""``durable=True``: messages go through a JetStream work queue and survive a worker's death.
+
+One work-queue stream per namespace, ``KA_<ns>``, holds the subjects
+``ka.<ns>.d.<actor>``. Every system serving an actor pulls from one durable
+consumer named after the actor (the pool shares it), fetching up to
+``prefetch`` messages ahead of its handler. A message is acked after its
+reply is queued; while the handler runs the worker sends in-progress
+heartbeats every ``ack_wait / 3`` seconds, so slow handlers are not
+redelivered. When a worker dies (or loses its connection) with a message
+unacked, JetStream redelivers it after ``ack_wait`` to another worker; the
+handler runs again (at-least-once) and the asker keeps the first reply and
+ignores the others (replies are matched by ask id). Each publish carries a
+``Nats-Msg-Id`` header, so a repeated publish is stored once.
+
+A worker that is draining, or whose actor stops before handling a message,
+naks it for redelivery rather than failing the ask. An ask to a name that no
+worker ever served fails at once with ``ActorNotFound``; once a consumer
+exists, asks wait in the queue for a worker (up to their timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ..messages import ActorNotFound, ActorStopped, DecodeError, SystemStopped, TransportError
+from ._frames import decode_envelope
+from ._nats_subjects import durable_subject, escape
+
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+
+    from ._nats_transport import NatsTransport
+
+__all__ = ["DurableQueue"]
+
+logger = logging.getLogger("kaizen_actors.nats")
+
+REPLY_HEADER = "Ka-Reply"
+_ACK, _PROGRESS = b"+ACK", b"+WPI"
+_NAK_LATER = b'-NAK {"delay": 500000000}'  # another worker, or this one after 0.5 s
+_FETCH_WAIT = 5.0
+
+
+class DurableQueue:
+    """The JetStream side of one transport with ``durable=True``."""
+
+    def __init__(self, transport: NatsTransport, *, ack_wait: float, prefetch: int) -> None:
+        self.transport = transport
+        self.ack_wait = ack_wait
+        self.prefetch = prefetch
+        self.stream = "KA_" + escape(transport.namespace).replace("%", "_")
+        self._js: Any = None
+        self._loops: dict[str, asyncio.Task[None]] = {}
+        self._unacked: dict[int, Msg] = {}
+        self._consumers: set[str] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Create the namespace's stream when it does not exist yet.
+
+        Raises:
+            TransportError: when JetStream is not enabled on the server, or the
+                stream exists with another configuration.
+
+        """
+        from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+        from nats.js.errors import Error as JetStreamError
+        from nats.js.errors import NotFoundError
+
+        self._js = self.transport.client.jetstream(timeout=5)
+        config = StreamConfig(
+            name=self.stream,
+            subjects=[f"ka.{escape(self.transport.namespace)}.d.>"],
+            retention=RetentionPolicy.WORK_QUEUE,
+            storage=StorageType.FILE,
+            duplicate_window=120.0,
+        )
+        try:
+            try:
+                await self._js.stream_info(self.stream)
+            except NotFoundError:
+                await self._js.add_stream(config)
+        except JetStreamError as exc:
+            raise TransportError(
+                f"durable=True needs JetStream on the NATS server (nats-server -js) and "
+                f"stream {self.stream!r} as a work queue: {exc}"
+            ) from None
+        self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
+
+    async def close(self) -> None:
+        """Stop pulling; unacked messages are redelivered to other workers after ``ack_wait``."""
+        for name in list(self._loops):
+            await self.withdraw(name)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(BaseException):
+                await self._heartbeat
+
+    # -- sending ---------------------------------------------------------------------
+
+    async def publish(self, name: str, frame: bytes, msg_id: str, reply: str = "") -> None:
+        """Store ``frame`` in ``name``'s work queue (waits for JetStream's ack).
+
+        Raises:
+            ActorNotFound: when no worker ever served ``name`` in the namespace.
+            TransportError: when JetStream does not store it.
+
+        """
+        await self._check_consumer(name)
+        headers = {"Nats-Msg-Id": msg_id}
+        if reply:
+            headers[REPLY_HEADER] = reply
+        try:
+            await self._js.publish(
+                durable_subject(self.transport.namespace, name), frame, headers=headers
+            )
+        except Exception as exc:
+            raise TransportError(
+                self.transport._redact(
+                    f"JetStream did not store the message for {name!r}: {type(exc).__name__}: {exc}"
+                )
+            ) from None
+
+    async def _check_consumer(self, name: str) -> None:
+        if name in self._consumers:
+            return
+        from nats.js.errors import NotFoundError
+
+        try:
+            await self._js.consumer_info(self.stream, escape(name))
+        except NotFoundError:
+            raise ActorNotFound(
+                f"no actor named {name!r} in namespace {self.transport.namespace!r} "
+                "(no worker has served it through the durable queue)"
+            ) from None
+        self._consumers.add(name)
+
+    # -- serving ---------------------------------------------------------------------
+
+    async def advertise(self, name: str) -> None:
+        """Bind ``name``'s durable consumer (creating it) and start pulling from it."""
+        from nats.js.api import AckPolicy, ConsumerConfig
+
+        if name in self._loops:
+            return
+        config = ConsumerConfig(
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait,
+            max_deliver=-1,
+            max_ack_pending=-1,
+        )
+        psub = await self._js.pull_subscribe(
+            durable_subject(self.transport.namespace, name),
+            durable=escape(name),
+            stream=self.stream,
+            config=config,
+        )
+        self._consumers.add(name)
+        loop = asyncio.get_running_loop()
+        self._loops[name] = loop.create_task(self._pull(name, psub))
+
+    async def withdraw(self, name: str) -> None:
+        """Stop pulling for ``name`` (the consumer stays for the rest of the pool)."""
+        task = self._loops.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def _pull(self, name: str, psub: Any) -> None:
+        from nats.errors import TimeoutError as NatsTimeout
+
+        room = anyio.Semaphore(self.prefetch)
+        try:
+            while True:
+                await room.acquire()
+                try:
+                    [msg] = await psub.fetch(1, timeout=_FETCH_WAIT)
+                except NatsTimeout:
+                    room.release()
+                    continue
+                except Exception as exc:
+                    room.release()
+                    if self.transport._closed:
+                        return
+                    logger.warning(
+                        "pulling %r: %s",
+                        name,
+                        self.transport._redact(f"{type(exc).__name__}: {exc}"),
+                    )
+                    await anyio.sleep(self.transport.reconnect_wait)
+                    continue
+                await self._take(name, msg, room)
+        finally:
+            with contextlib.suppress(BaseException):
+                await psub.unsubscribe()
+
+    async def _take(self, name: str, msg: Msg, room: anyio.Semaphore) -> None:
+        inbound = self.transport._inbound
+        self.transport.statistics.received += 1
+        if inbound.refusing is not None:
+            inbound.send(msg.reply, _NAK_LATER)
+            room.release()
+            return
+        try:
+            envelope, message = decode_envelope(msg.data, limit=self.transport.max_frame_size)
+        except DecodeError as exc:
+            inbound.bad_frame(name, msg, exc, answer=False)
+            inbound.send(msg.reply, b"+TERM")
+            room.release()
+            return
+        self._unacked[id(msg)] = msg
+        reply_to = (msg.headers or {}).get(REPLY_HEADER, "")
+        await inbound.handle(
+            name,
+            message,
+            envelope.sender,
+            reply_to,
+            envelope.msg_id if reply_to else None,
+            envelope.events,
+            on_done=partial(self._done, msg, room),
+        )
+
+    def _done(
+        self,
+        msg: Msg,
+        room: anyio.Semaphore,
+        error: BaseException | None,
+        reply_to: str,
+        frame: bytes,
+    ) -> None:
+        """Handled: publish the reply, then ack. Never handled (the actor stopped): nak."""
+        if self._unacked.pop(id(msg), None) is None:
+            return
+        room.release()
+        inbound = self.transport._inbound
+        if isinstance(error, (SystemStopped, ActorStopped)):
+            inbound.send(msg.reply, _NAK_LATER)  # redelivered; the asker keeps waiting
+            return
+        if reply_to:
+            inbound.reply(reply_to, frame)
+        inbound.send(msg.reply, _ACK)
+
+    async def _beat(self) -> None:
+        """Tell JetStream that the unacked messages are still being worked on."""
+        send = self.transport._inbound.send
+        while True:
+            await anyio.sleep(self.ack_wait / 3)
+            for msg in list(self._unacked.values()):
+                send(msg.reply, _PROGRESS)

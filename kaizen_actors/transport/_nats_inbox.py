@@ -1,0 +1,306 @@
+"""The asking side: one reply inbox per transport, and the correlation of replies to asks.
+
+Every ask gets the reply subject ``<inbox>.<id>`` and, when it takes events,
+``<inbox>.e<id>``; a tell gets ``<inbox>.t<id>`` for its status; event
+credit for the asks this transport serves arrives on ``<inbox>.c<flow>``
+(:mod:`._nats_flow`). One wildcard subscription receives all of them. Deadlines share one loop timer
+per distinct timeout (asks with the same timeout expire in the order they
+were sent), so an ask costs a dict entry and a future, not a timer each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import OrderedDict, deque
+from typing import TYPE_CHECKING, Any
+
+from ..events import decode_event
+from ..messages import ActorNotFound, AskTimeout, DecodeError, KaizenError, decode
+from ._frames import decode_reply
+from ._nats_flow import CreditGrant
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from nats.aio.msg import Msg
+
+    from ._base import DeadLetterSink, EventSink
+
+__all__ = ["EVENT", "MESSAGE", "ReplyInbox"]
+
+EVENT, MESSAGE = b"E", b"M"
+"""First byte of an event frame: a ``ka.events.Event``, or a ``ka.Message``."""
+
+_NO_RESPONDERS = "503"
+_ABANDONED_KEPT = 1024
+_TELLS_KEPT = 4096
+
+
+class _Pending:
+    """An ask waiting for its reply, and the events that arrive before it."""
+
+    __slots__ = ("deadline", "events", "future", "grant", "message", "name", "sender", "wake")
+
+    def __init__(self, name: str, message: Any, sender: str | None, future: Any) -> None:
+        self.name = name
+        self.message = message
+        self.sender = sender
+        self.future: asyncio.Future[Any] = future
+        self.deadline = 0.0
+        self.events: deque[Any] | None = None
+        self.grant: CreditGrant | None = None
+        self.wake: asyncio.Future[None] | None = None
+
+    def settle(self, value: Any = None, error: BaseException | None = None) -> None:
+        """Complete the ask with its reply or error (once) and wake an events loop."""
+        future = self.future
+        if future.done():
+            return
+        if error is None:
+            future.set_result(value)
+        else:
+            future.set_exception(error)
+        self.notify()
+
+    def notify(self) -> None:
+        """Wake the loop that hands events to the asker."""
+        wake = self.wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
+
+
+class ReplyInbox:
+    """Correlates replies, events and tell statuses with the asks and tells that wait.
+
+    Args:
+        prefix: the inbox subject prefix, ending with ``.``.
+        namespace: the namespace, for error texts.
+        dead_letter: where late replies and undeliverable tells are recorded.
+        statistics: counters with a ``late_replies`` attribute.
+
+    """
+
+    def __init__(
+        self,
+        prefix: str,
+        namespace: str,
+        dead_letter: DeadLetterSink,
+        statistics: Any,
+        *,
+        send: Callable[[str, bytes], None],
+        on_credit: Callable[[str, bytes], None],
+    ) -> None:
+        self.prefix = prefix
+        self._send = send
+        self._on_credit = on_credit
+        self.statistics = statistics
+        self.namespace = namespace
+        self._dead_letter = dead_letter
+        self._ids = itertools.count(1)
+        self.asks: dict[str, _Pending] = {}
+        self._abandoned: OrderedDict[str, _Pending] = OrderedDict()
+        self._tells: list[Any] = [None] * _TELLS_KEPT
+        self._tell_ids = itertools.count(1)
+        self._deadlines: dict[float, deque[_Pending]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
+
+    # -- asks ------------------------------------------------------------------------
+
+    def open(
+        self, name: str, message: Any, sender: str | None, timeout: float, *, events: bool = False
+    ) -> tuple[str, Any]:
+        """Register an ask (taking events if ``events``); returns its id and pending record."""
+        ask_id = str(next(self._ids))
+        loop = asyncio.get_running_loop()
+        pending = _Pending(name, message, sender, loop.create_future())
+        if events:
+            pending.events = deque()
+            pending.grant = CreditGrant()
+        self.asks[ask_id] = pending
+        if timeout != float("inf"):
+            pending.deadline = deadline = loop.time() + max(timeout, 0.0)
+            queue = self._deadlines.get(timeout)
+            if queue is None:
+                queue = self._deadlines[timeout] = deque()
+            queue.append(pending)
+            if self._timer is None or deadline < self._timer_at:
+                self._arm(loop, deadline)
+        return ask_id, pending
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self._timer = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        soonest = float("inf")
+        for timeout, queue in list(self._deadlines.items()):
+            while queue and (queue[0].future.done() or queue[0].deadline <= now):
+                pending = queue.popleft()
+                if not pending.future.done():
+                    pending.settle(
+                        error=AskTimeout(f"no reply from {pending.name!r} within {timeout:g} s")
+                    )
+            if queue:
+                soonest = min(soonest, queue[0].deadline)
+            else:
+                del self._deadlines[timeout]
+        if soonest != float("inf"):
+            self._arm(loop, soonest)
+
+    async def wait(self, ask_id: str, pending: _Pending, on_event: EventSink | None) -> Any:
+        """Wait for the reply of ask ``ask_id`` and return it, or raise its error.
+
+        Raises:
+            AskTimeout: when its deadline passed.
+            ActorCrashed, ActorNotFound, TransportError: as the reply or the
+                connection reported.
+
+        """
+        try:
+            if on_event is None:
+                return await pending.future
+            return await self._wait_with_events(pending, on_event)
+        except BaseException:
+            if pending.grant is not None:
+                pending.grant.release(self._send)
+            future = pending.future
+            if (
+                not future.done()
+                or future.cancelled()
+                or isinstance(future.exception(), AskTimeout)
+            ):
+                future.cancel()
+                self._abandon(ask_id, pending)
+            raise
+        finally:
+            self.asks.pop(ask_id, None)
+
+    async def _wait_with_events(self, pending: _Pending, on_event: EventSink) -> Any:
+        events, grant = pending.events, pending.grant
+        assert events is not None and grant is not None
+        future = pending.future
+        loop = future.get_loop()
+        while True:
+            while events:
+                await on_event(events.popleft())
+                grant.took_one(self._send)
+            if future.done():
+                return future.result()
+            wake = pending.wake = loop.create_future()
+            await wake
+
+    def _abandon(self, ask_id: str, pending: _Pending) -> None:
+        self._abandoned[ask_id] = pending
+        if len(self._abandoned) > _ABANDONED_KEPT:
+            self._abandoned.popitem(last=False)
+
+    def fail_all(self, error: BaseException) -> None:
+        """Fail every waiting ask with ``error`` (connection lost, transport closed)."""
+        for pending in list(self.asks.values()):
+            pending.settle(error=error)
+
+    def close(self) -> None:
+        """Stop the deadline timer."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # -- tells -----------------------------------------------------------------------
+
+    def tell_subject(self, name: str, message: Any, sender: str | None) -> str:
+        """The status subject of a tell; kept in a ring of the last 4,096 tells."""
+        tid = next(self._tell_ids)
+        self._tells[tid % _TELLS_KEPT] = (tid, name, message, sender)
+        return f"{self.prefix}t{tid}"
+
+    # -- the inbox subscription --------------------------------------------------------
+
+    async def on_message(self, msg: Msg) -> None:
+        """The callback of the inbox subscription."""
+        token = msg.subject[len(self.prefix) :]
+        kind = token[:1]
+        if kind == "e":
+            self._on_event(token[1:], msg)
+        elif kind == "c":
+            self._on_credit(token[1:], msg.data)
+        elif kind == "t":
+            self._on_tell_status(token[1:], msg)
+        else:
+            self._on_reply(token, msg)
+
+    def _on_reply(self, ask_id: str, msg: Msg) -> None:
+        pending = self.asks.get(ask_id)
+        if pending is None or pending.future.done():
+            self._late(ask_id)
+            return
+        headers = msg.headers
+        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
+            pending.settle(
+                error=ActorNotFound(
+                    f"no actor named {pending.name!r} in namespace {self.namespace!r} "
+                    "(nobody serves it on the NATS server)"
+                )
+            )
+            return
+        try:
+            value = decode_reply(msg.data)
+        except KaizenError as exc:
+            pending.settle(error=exc)
+        else:
+            pending.settle(value)
+
+    def _late(self, ask_id: str) -> None:
+        pending = self._abandoned.pop(ask_id, None)
+        if pending is None:
+            return  # a duplicate (durable redelivery) of a reply already taken
+        self.statistics.late_replies += 1
+        self._dead_letter(
+            pending.message,
+            recipient=pending.name,
+            reason="late reply: the asker had stopped waiting (timeout or cancelled)",
+            sender=pending.sender,
+        )
+
+    def _on_event(self, ask_id: str, msg: Msg) -> None:
+        pending = self.asks.get(ask_id)
+        if pending is None or pending.events is None or pending.grant is None:
+            return
+        data = msg.data
+        if msg.reply:
+            pending.grant.subject = msg.reply
+        try:
+            kind, body = data[:1], data[1:]
+            event = decode_event(body) if kind == EVENT else decode(body)
+        except DecodeError as exc:
+            self._dead_letter(bytes(data), recipient=pending.name, reason=f"bad event: {exc}")
+            return
+        pending.events.append(event)
+        pending.notify()
+
+    def _on_tell_status(self, token: str, msg: Msg) -> None:
+        try:
+            tid = int(token)
+        except ValueError:
+            return
+        told = self._tells[tid % _TELLS_KEPT]
+        if told is None or told[0] != tid:
+            return
+        self._tells[tid % _TELLS_KEPT] = None
+        _, name, message, sender = told
+        headers = msg.headers
+        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
+            reason = f"no actor named {name!r} in namespace {self.namespace!r} (no NATS responders)"
+        else:
+            try:
+                decode_reply(msg.data)
+                return
+            except KaizenError as exc:
+                reason = f"the receiver dropped it: {exc}"
+        self._dead_letter(message, recipient=name, reason=reason, sender=sender)

@@ -1,0 +1,329 @@
+"""The serving side: requests that arrive for local actors, their replies and events.
+
+Each local actor has a subscription on its subject in the queue group of its
+name. A frame that arrives is decoded and put in the actor's mailbox (waiting
+while it is full: NATS then buffers in the subscription's pending queue, up to
+its limits). Replies and events are queued in the client's outgoing buffer
+directly (:func:`publish_nowait`), in order, without a task hop.
+
+Events of an ask are flow-controlled (:mod:`._nats_flow`): a handler emitting
+faster than the asker consumes waits for credit, as it would in-process.
+
+Cancellation: an asker that is cancelled publishes its reply subject on
+``ka.<ns>.x`` (every transport of the namespace listens); the transport
+handling that ask cancels the handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ..events import Event, encode_event
+from ..messages import ActorNotFound, DecodeError, MailboxFull, Message, SystemStopped, encode
+from ._frames import decode_envelope, encode_reply, error_reply
+from ._nats_connection import publish_nowait
+from ._nats_flow import EventFlow
+from ._nats_inbox import EVENT, MESSAGE
+from ._nats_subjects import actor_subject, escape
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from nats.aio.msg import Msg
+    from nats.aio.subscription import Subscription
+
+    from ._nats_transport import NatsTransport
+
+__all__ = ["Inbound", "OnDone", "RemoteReply", "cancel_subject"]
+
+OnDone = "Callable[[BaseException | None, str, bytes], None]"
+"""``on_done(error, reply_subject, reply_frame)``: publishes the reply itself (durable queue)."""
+
+logger = logging.getLogger("kaizen_actors.nats")
+
+
+def cancel_subject(namespace: str) -> str:
+    """The subject askers publish the reply subject of a cancelled ask on."""
+    return f"ka.{escape(namespace)}.x"
+
+
+class RemoteReply:
+    """Publishes the reply of a remote ask to the asker's reply subject.
+
+    With ``on_done`` (the durable queue), ``on_done(error, subject, frame)``
+    publishes the reply frame itself and then acks, or naks instead.
+    """
+
+    __slots__ = ("_cancel", "_done", "_inbound", "_on_done", "abandoned", "flow", "subject")
+
+    def __init__(self, inbound: Inbound, subject: str, on_done: OnDone | None = None) -> None:
+        self._inbound = inbound
+        self.subject = subject
+        self._on_done = on_done
+        self._done = False
+        self.abandoned = False
+        self.flow = ""
+        self._cancel: Callable[[], None] | None = None
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Remember how to cancel the handler of this message (the actor calls it on start)."""
+        self._cancel = callback
+
+    def cancel(self) -> None:
+        """Cancel the handler (its asker was cancelled); no reply is sent."""
+        if self._done:
+            return
+        self._done = True
+        self.abandoned = True  # still queued: the actor skips it
+        inbound = self._inbound
+        inbound.inflight.pop(self.subject, None)
+        inbound.flows.pop(self.flow, None)
+        if self._on_done is not None:
+            self._on_done(None, "", b"")
+        if self._cancel is not None:
+            self._cancel()
+
+    def _publish(self, data: bytes, error: BaseException | None) -> bool:
+        if self._done:
+            return False
+        self._done = True
+        inbound = self._inbound
+        inbound.flows.pop(self.flow, None)
+        if self.subject:
+            inbound.inflight.pop(self.subject, None)
+        if self._on_done is not None:
+            self._on_done(error, self.subject, data)
+        elif self.subject:
+            inbound.reply(self.subject, data)
+        return True
+
+    def set_result(self, value: Any) -> bool:
+        """Publish the handler's return value."""
+        return self._publish(
+            encode_reply(value, limit=self._inbound.transport.max_frame_size), None
+        )
+
+    def set_exception(self, error: BaseException) -> bool:
+        """Publish the handler's error."""
+        return self._publish(error_reply(error), error)
+
+
+class Inbound:
+    """Subscriptions of the local actors and the handling of what arrives on them."""
+
+    def __init__(self, transport: NatsTransport) -> None:
+        self.transport = transport
+        self.subs: dict[str, Subscription] = {}
+        self.inflight: dict[str, RemoteReply] = {}
+        self.flows: dict[str, EventFlow] = {}
+        self._flow_ids = itertools.count(1)
+        self.refusing: str | None = None
+        self._flushes: set[asyncio.Task[Any]] = set()
+        self._control: Subscription | None = None
+
+    async def start(self) -> None:
+        """Listen for cancellations of asks."""
+        self._control = await self.transport.client.subscribe(
+            cancel_subject(self.transport.namespace), cb=self._on_cancel
+        )
+
+    # -- sending from synchronous code ---------------------------------------------------
+
+    def reply(self, subject: str, data: bytes) -> None:
+        """Queue a reply frame now."""
+        self.send(subject, data)
+        self.transport.statistics.replies_sent += 1
+
+    def send(self, subject: str, data: bytes) -> None:
+        """Queue a publish now (a reply, an ack); never raises."""
+        nc = self.transport._nc
+        if nc is None:
+            return
+        try:
+            if not publish_nowait(nc, subject, data):
+                task = asyncio.get_running_loop().create_task(nc._flush_pending(force_flush=True))
+                self._flushes.add(task)
+                task.add_done_callback(self._flushes.discard)
+        except Exception as exc:
+            logger.warning("could not send a reply: %s", self.transport._redact(str(exc)))
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    async def subscribe(self, name: str) -> None:
+        """Subscribe to ``name``'s subject in the queue group of that name."""
+        transport = self.transport
+        nc = transport.client
+        self.subs[name] = await nc.subscribe(
+            actor_subject(transport.namespace, name),
+            queue=escape(name),
+            cb=partial(self._on_request, name),
+            pending_msgs_limit=transport.max_pending,
+            pending_bytes_limit=transport.max_pending_bytes,
+        )
+        if nc.is_connected:
+            # A round trip, so the server knows the subscription before spawn()
+            # returns: an ask from another connection right after finds it.
+            # nats-py 2.16 writes flush()'s PING straight to the socket, ahead of
+            # the SUB still in its pending buffer, so push the buffer out first.
+            with contextlib.suppress(Exception):
+                await nc._flush_pending(force_flush=True)
+                await nc.flush(timeout=2)
+
+    async def unsubscribe(self, name: str) -> None:
+        """Unsubscribe ``name``; requests still queued in the client get ``ActorNotFound``."""
+        sub = self.subs.pop(name, None)
+        if sub is None:
+            return
+        # drain: UNSUB, a round trip, then the messages already received are handled
+        # (delivered, refused while draining, or ActorNotFound once the actor is gone).
+        with anyio.move_on_after(2), contextlib.suppress(Exception):
+            await sub.drain()
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+        queue = getattr(sub, "_pending_queue", None)  # nats-py drops these silently otherwise
+        while queue is not None and not queue.empty():
+            msg = queue.get_nowait()
+            if msg.reply:
+                self.send(msg.reply, error_reply(ActorNotFound(f"actor {name!r} stopped")))
+
+    def subject_owner(self, subject: str) -> str:
+        """The actor name whose subscription is on ``subject`` (or the subject)."""
+        namespace = self.transport.namespace
+        return next((n for n in self.subs if actor_subject(namespace, n) == subject), subject)
+
+    # -- requests ------------------------------------------------------------------------
+
+    async def _on_request(self, name: str, msg: Msg) -> None:
+        transport = self.transport
+        transport.statistics.received += 1
+        try:
+            envelope, message = decode_envelope(msg.data, limit=transport.max_frame_size)
+        except DecodeError as exc:
+            self.bad_frame(name, msg, exc)
+            return
+        await self.handle(
+            name, message, envelope.sender, msg.reply, envelope.msg_id, envelope.events
+        )
+
+    def bad_frame(self, name: str, msg: Msg, exc: Exception, *, answer: bool = True) -> None:
+        """Record a frame that did not decode; a foreign asker gets an error reply."""
+        transport = self.transport
+        transport.statistics.bad_frames += 1
+        transport.dead_letter(
+            bytes(msg.data), recipient=name, reason=f"bad frame on {msg.subject}: {exc}"
+        )
+        if answer and msg.reply:
+            self.send(msg.reply, error_reply(DecodeError(f"bad frame: {exc}")))
+
+    async def handle(
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        reply_to: str,
+        ask_id: str | None,
+        events: str | None,
+        on_done: OnDone | None = None,
+    ) -> None:
+        """Deliver a decoded inbound request to the local actor ``name``.
+
+        ``on_done`` is called with the outcome once the message is handled
+        (also for a tell): the durable queue acks there.
+        """
+        transport = self.transport
+        if ask_id is not None and reply_to:
+            reply: RemoteReply | None = RemoteReply(self, reply_to, on_done)
+            self.inflight[reply_to] = reply
+        elif on_done is not None:
+            reply = RemoteReply(self, "", on_done)
+        else:
+            reply = None
+        deliver = transport.deliver
+        if self.refusing is not None or deliver is None:
+            transport.statistics.refused += 1
+            error = SystemStopped(self.refusing or "the actor system stopped")
+            if reply is None or not reply.set_exception(error):
+                if reply_to and ask_id is None:
+                    self.send(reply_to, error_reply(error))
+                transport.dead_letter(message, recipient=name, reason=str(error), sender=sender)
+            return
+        on_event = None
+        if events:
+            flow_id = str(next(self._flow_ids))
+            flow = EventFlow(
+                transport.credit_prefix + flow_id,
+                transport.event_window,
+                transport.event_credit_timeout,
+            )
+            self.flows[flow_id] = flow
+            if reply is not None:
+                reply.flow = flow_id
+            on_event = partial(self._publish_event, events, flow)
+        try:
+            await deliver(name, message, sender, reply, on_event)
+        except Exception as exc:  # the system stopped under us
+            if reply is not None:
+                reply.set_exception(exc)
+
+    def credit(self, flow_id: str, data: bytes) -> None:
+        """Credit from an asker for the event stream ``flow_id``."""
+        flow = self.flows.get(flow_id)
+        if flow is not None:
+            flow.credit(data)
+
+    async def _publish_event(self, subject: str, flow: EventFlow, event: Any) -> None:
+        if isinstance(event, Event):
+            data = EVENT + encode_event(event)
+        elif isinstance(event, Message):
+            data = MESSAGE + encode(event)
+        else:
+            raise TypeError(
+                f"events sent over NATS must be ka.events.Event or ka.Message, "
+                f"not {type(event).__name__}"
+            )
+        await flow.acquire()
+        # Queued in order: the handler emits before it returns, and its reply is
+        # queued after, so every event precedes the reply on this connection.
+        nc = self.transport.client
+        if not publish_nowait(nc, subject, data, flow.credit_subject):
+            await nc._flush_pending(force_flush=True)
+
+    # -- cancellation -----------------------------------------------------------------
+
+    async def _on_cancel(self, msg: Msg) -> None:
+        reply = self.inflight.get(msg.data.decode(errors="replace"))
+        if reply is not None:
+            reply.cancel()
+
+    # -- overload -------------------------------------------------------------------------
+
+    def slow_consumer(self, exc: Any) -> None:
+        """The NATS client dropped a message for a full pending queue: tell its sender."""
+        transport = self.transport
+        transport.statistics.dropped += 1
+        name = self.subject_owner(getattr(exc, "subject", "") or "")
+        error = MailboxFull(
+            f"actor {name!r} is overloaded: its mailbox and NATS pending queue "
+            f"({transport.max_pending} messages) are full; the message was dropped"
+        )
+        if exc.reply:
+            self.send(exc.reply, error_reply(error))
+        transport.dead_letter(None, recipient=name, reason=str(error))
+
+    async def close(self) -> None:
+        """Unsubscribe everything and wait for forced flushes in progress."""
+        for name in list(self.subs):
+            await self.unsubscribe(name)
+        if self._control is not None:
+            with contextlib.suppress(Exception):
+                await self._control.unsubscribe()
+        for task in list(self._flushes):
+            with contextlib.suppress(Exception):
+                await task
