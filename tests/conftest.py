@@ -22,11 +22,14 @@ def nats_server() -> Iterator[NatsServer]:
         yield server
 
 
-@pytest.fixture(params=["local", "hub", "nats"])
-def transport_kind(request: pytest.FixtureRequest, anyio_backend: str) -> str:
-    if request.param == "nats" and anyio_backend != "asyncio":
-        pytest.skip("nats-py runs on asyncio only")
-    return request.param
+@pytest.hookimpl(tryfirst=True)  # before the anyio_backend fixture parametrizes itself
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "systems" in metafunc.fixturenames:
+        metafunc.parametrize(
+            ("anyio_backend", "transport_kind"),
+            [(backend, kind) for backend in ("asyncio", "trio") for kind in ("local", "hub")]
+            + [("asyncio", "nats")],  # nats-py runs on asyncio only
+        )
 
 
 @pytest.fixture

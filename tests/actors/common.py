@@ -25,6 +25,26 @@ class Count(ka.Message, tag="test.Count"):
     pass
 
 
+class Crash(ka.Message, tag="test.Crash"):
+    """Makes the receiving test actor raise."""
+
+
+class Exit(ka.Message, tag="test.Exit"):
+    """Makes the receiving test actor stop itself (a normal exit)."""
+
+
+class WhoAreYou(ka.Message, tag="test.WhoAreYou"):
+    """Answered with the id of the actor instance."""
+
+
+class Which(ka.Message, tag="test.Which"):
+    """Sent to a supervisor: answered with its children's names."""
+
+
+class SpawnChild(ka.Message, tag="test.SpawnChild"):
+    """Makes the receiving test actor spawn a child."""
+
+
 class Recorder(ka.Actor):
     """Replies ``n`` to ``Ping(n)``, records what it saw, raises on ``Boom``."""
 

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 import kaizen_actors as ka
 
+from .common import Crash, Ping, Which
+
 NAMES = ("a", "b", "c", "d")
 STRATEGIES = {
     "one_for_one": ka.OneForOne,
@@ -26,10 +28,10 @@ class Worker(ka.Actor):
         starts.append(name)
 
     async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
-        if message == "crash":
+        if message == Crash():
             raise RuntimeError("scheduled crash")
-        self.handled.append(message)
-        return message
+        self.handled.append(message.n)
+        return message.n
 
 
 def expected_restarts(kind: str, failed: str) -> list[str]:
@@ -58,16 +60,16 @@ async def run_schedule(kind: str, steps: list[tuple[str, bool]], max_restarts: i
                 if crashes_now:
                     crashes += 1
                     with pytest.raises(ka.ActorCrashed):
-                        await system.ref(name).ask("crash")
+                        await system.ref(name).ask(Crash())
                     if crashes > max_restarts:
                         await system.wait_stopped()
                         assert isinstance(system.failure, ka.RestartIntensityExceeded)
                         break
-                    await system.ref("sup").ask("which")
+                    await system.ref("sup").ask(Which())
                     assert starts == expected_restarts(kind, name)
                     starts.clear()
                 else:
-                    assert await system.ref(name).ask(sent) == sent
+                    assert await system.ref(name).ask(Ping(sent)) == sent
                     sent += 1
         assert handled == sorted(set(handled))
 

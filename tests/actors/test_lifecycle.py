@@ -8,7 +8,7 @@ from anyio import wait_all_tasks_blocked
 
 import kaizen_actors as ka
 
-from .common import Boom, Count, Hold, Ping, Recorder
+from .common import Boom, Count, Crash, Hold, Ping, Recorder, SpawnChild
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +25,7 @@ class Tracked(ka.Actor):
         self.log.append(f"stop {self.name}")
 
     async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
-        if message == "spawn":
+        if message == SpawnChild():
             child = f"{self.name}.child"
             await ctx.spawn(lambda: Tracked(child, self.log), name=child)
         return None
@@ -35,7 +35,7 @@ async def test_shutdown_stops_children_before_parents_and_runs_on_stop() -> None
     log: list[str] = []
     async with ka.ActorSystem() as system:
         a = await system.spawn(lambda: Tracked("a", log), name="a")
-        await a.ask("spawn")
+        await a.ask(SpawnChild())
         await system.spawn(lambda: Tracked("b", log), name="b")
     assert log == ["start a", "start a.child", "start b", "stop b", "stop a.child", "stop a"]
 
@@ -78,14 +78,14 @@ async def test_queued_messages_are_kept_across_a_restart() -> None:
 
     class Crashy(Recorder):
         async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
-            if message == "crash":
+            if message == Crash():
                 await release.wait()
                 raise RuntimeError("planned")
             return await super().receive(message, ctx)
 
     async with ka.ActorSystem() as system:
         ref = await system.spawn(lambda: Crashy(log))
-        await ref.tell("crash")
+        await ref.tell(Crash())
         for n in range(5):
             await ref.tell(Ping(n))
         release.set()

@@ -7,11 +7,13 @@ import pytest
 
 import kaizen_actors as ka
 
+from .common import Crash, Exit, Which, WhoAreYou
+
 pytestmark = pytest.mark.anyio
 
 
 class Child(ka.Actor):
-    """Records starts and stops in ``log``; raises on "crash"."""
+    """Records starts and stops in ``log``; raises on ``Crash``."""
 
     def __init__(self, name: str, log: list[str]) -> None:
         self.name = name
@@ -24,9 +26,9 @@ class Child(ka.Actor):
         self.log.append(f"-{self.name}")
 
     async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
-        if message == "crash":
+        if message == Crash():
             raise RuntimeError(f"{self.name} crashed")
-        if message == "exit":
+        if message == Exit():
             ctx.stop()
         return id(self)
 
@@ -43,24 +45,24 @@ async def tree(system: ka.ActorSystem, children: list[ka.ChildSpec], strategy: k
 
 async def crash(system: ka.ActorSystem, name: str) -> None:
     with pytest.raises(ka.ActorCrashed):
-        await system.ref(name).ask("crash")
+        await system.ref(name).ask(Crash())
 
 
 async def settle(system: ka.ActorSystem, name: str = "sup") -> None:
     """Let the supervisor handle pending failures: it answers after its system messages."""
-    await system.ref(name).ask("which")
+    await system.ref(name).ask(Which())
 
 
 async def test_one_for_one_restarts_only_the_failed_child_with_a_fresh_instance() -> None:
     log: list[str] = []
     async with ka.ActorSystem() as system:
         await tree(system, specs(log, "a", "b", "c"), ka.OneForOne())
-        before = await system.ref("b").ask("id")
+        before = await system.ref("b").ask(WhoAreYou())
         log.clear()
         await crash(system, "b")
         await settle(system)
         assert log == ["-b", "+b"]
-        assert await system.ref("b").ask("id") != before
+        assert await system.ref("b").ask(WhoAreYou()) != before
 
 
 async def test_one_for_all_restarts_every_child_in_order() -> None:
@@ -89,9 +91,9 @@ async def test_a_temporary_child_is_never_restarted() -> None:
         await tree(system, specs(log, "t", restart="temporary"), ka.OneForOne())
         await crash(system, "t")
         await settle(system)
-        assert await system.ref("sup").ask("which") == []
+        assert await system.ref("sup").ask(Which()) == []
         with pytest.raises(ka.ActorNotFound):
-            await system.ref("t").ask("id")
+            await system.ref("t").ask(WhoAreYou())
 
 
 async def test_a_transient_child_restarts_after_a_crash_but_not_after_a_normal_exit() -> None:
@@ -100,20 +102,20 @@ async def test_a_transient_child_restarts_after_a_crash_but_not_after_a_normal_e
         await tree(system, specs(log, "t", restart="transient"), ka.OneForOne())
         await crash(system, "t")
         await settle(system)
-        assert await system.ref("sup").ask("which") == ["t"]
-        await system.ref("t").ask("exit")
+        assert await system.ref("sup").ask(Which()) == ["t"]
+        await system.ref("t").ask(Exit())
         await settle(system)
-        assert await system.ref("sup").ask("which") == []
+        assert await system.ref("sup").ask(Which()) == []
 
 
 async def test_a_permanent_child_restarts_even_after_a_normal_exit() -> None:
     log: list[str] = []
     async with ka.ActorSystem() as system:
         await tree(system, specs(log, "p"), ka.OneForOne())
-        await system.ref("p").ask("exit")
+        await system.ref("p").ask(Exit())
         await settle(system)
         assert log[-2:] == ["-p", "+p"]
-        assert await system.ref("sup").ask("which") == ["p"]
+        assert await system.ref("sup").ask(Which()) == ["p"]
 
 
 async def test_past_its_intensity_a_supervisor_stops_its_children_and_fails_to_its_parent() -> None:
@@ -136,7 +138,7 @@ async def test_past_its_intensity_a_supervisor_stops_its_children_and_fails_to_i
         await settle(system)
         # inner gave up: stopped b then a; outer restarted inner, which started both afresh
         assert log == ["-b", "-a", "+a", "+b"]
-        assert await system.ref("inner").ask("which") == ["a", "b"]
+        assert await system.ref("inner").ask(Which()) == ["a", "b"]
 
 
 async def test_when_the_root_gives_up_the_system_stops_and_keeps_the_failure() -> None:
@@ -180,4 +182,4 @@ async def test_children_of_a_supervisor_are_addressable_by_name() -> None:
     async with ka.ActorSystem() as system:
         await tree(system, specs(log, "a", "b"), ka.OneForOne())
         assert sorted(system.actors()) == ["a", "b", "sup"]
-        assert await system.ref("sup").ask("which") == ["a", "b"]
+        assert await system.ref("sup").ask(Which()) == ["a", "b"]
