@@ -1,62 +1,55 @@
-"""Two "agents" served as separate processes with ``kaizen-actors serve``.
+"""Two agents, each served by its own process with ``kaizen-actors serve``.
 
-Each build function returns a supervisor tree; run each in its own process::
+Each build function returns a supervisor tree with one agent; run each in its
+own process (from this folder, or with it on PYTHONPATH)::
 
-    kaizen-actors serve services:build_researcher --nats nats://127.0.0.1:4222 --name demo
-    kaizen-actors serve services:build_writer --nats nats://127.0.0.1:4222 --name demo
+    kaizen-actors serve services:build_ana --nats nats://127.0.0.1:4222 --name demo
+    kaizen-actors serve services:build_ben --nats nats://127.0.0.1:4222 --name demo
 
-(from this folder, or with it on PYTHONPATH). Then ``python team.py`` uses them by name.
-The agents here are small deterministic actors that stream their answer as
-``Token`` events, so the example needs no model or API key.
+Then ``python team.py`` debates with them by name. Offline by default: the
+agents' scripted replies need no key. ``EXAMPLE_MODEL=openai/gpt-4o-mini``
+in the services' environment uses a real model instead.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Any
 
 import kaizen_actors as ka
-from kaizen_actors.events import Token
 
 
-class Question(ka.Message, tag="example.Question"):
-    text: str
-    run_id: str = ""
+class Answer(ka.Signature):
+    """Answer the question: `answer` is yes or no, `why` one short sentence."""
+
+    question: str = ka.InputField()
+    answer: str = ka.OutputField(desc="yes or no")
+    why: str = ka.OutputField(desc="one short sentence")
 
 
-class Draft(ka.Message, tag="example.Draft"):
-    notes: str
-    run_id: str = ""
+def scripted(first: tuple[str, str], revised: tuple[str, str]) -> ka.ScriptedModel:
+    """Replies ``first`` in round 1, ``revised`` once it has seen the other's answer."""
+
+    def respond(messages: list[dict[str, str]]) -> str:
+        answer, why = revised if "latest answers" in messages[-1]["content"] else first
+        return json.dumps({"answer": answer, "why": f"{why} (pid {os.getpid()})"})
+
+    return ka.ScriptedModel(respond=respond, token_delay=0.01)
 
 
-class _Streaming(ka.Actor):
-    role = "agent"
-
-    async def stream(self, ctx: ka.ActorContext, run_id: str, text: str) -> str:
-        for seq, word in enumerate(text.split()):
-            await ctx.emit(Token(run_id=run_id, seq=seq, agent=self.role, text=word, field="out"))
-        return text
+def agent(name: str, first: tuple[str, str], revised: tuple[str, str]) -> ka.Agent:
+    model = os.environ.get("EXAMPLE_MODEL") or scripted(first, revised)
+    return ka.Agent(name, signature=Answer, model=model)
 
 
-class Researcher(_Streaming):
-    role = "researcher"
-
-    async def receive(self, message: Any, ctx: ka.ActorContext) -> str:
-        notes = f"notes on {message.text!r} from pid {os.getpid()}"
-        return await self.stream(ctx, message.run_id, notes)
+def serve(agent: ka.Agent) -> ka.Supervisor:
+    """A tree serving ``agent`` under its name: restarted if it crashes."""
+    return ka.Supervisor(children=[ka.ChildSpec(agent.factory(), name=agent.name)])
 
 
-class Writer(_Streaming):
-    role = "writer"
-
-    async def receive(self, message: Any, ctx: ka.ActorContext) -> str:
-        text = f"a short article based on {message.notes} written by pid {os.getpid()}"
-        return await self.stream(ctx, message.run_id, text)
+def build_ana() -> ka.Supervisor:
+    return serve(agent("ana", ("yes", "No prime up to 31 divides 1009."), ("yes", "Still prime.")))
 
 
-def build_researcher() -> ka.Supervisor:
-    return ka.Supervisor(children=[ka.ChildSpec(Researcher, name="researcher")])
-
-
-def build_writer() -> ka.Supervisor:
-    return ka.Supervisor(children=[ka.ChildSpec(Writer, name="writer")])
+def build_ben() -> ka.Supervisor:
+    return serve(agent("ben", ("no", "1009 = 17 x 59."), ("yes", "I was wrong: 17 x 59 = 1003.")))

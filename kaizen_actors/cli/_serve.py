@@ -106,7 +106,7 @@ def serve_main(argv: list[str]) -> int:
 
 
 def load_target(target: str) -> Any:
-    """Import ``package.module:callable``.
+    """Import ``package.module:callable``, looking in the current folder first (as uvicorn does).
 
     Raises:
         SystemExit: with a clear message when the target cannot be imported.
@@ -115,6 +115,8 @@ def load_target(target: str) -> Any:
     module_name, _, attr = target.partition(":")
     if not module_name or not attr:
         raise SystemExit(f"serve: target must look like package.module:callable, got {target!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         obj: Any = importlib.import_module(module_name)
         for part in attr.split("."):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -79,17 +80,19 @@ async def test_sigterm_drains_in_flight_work_refuses_new_work_and_exits_0(
 
 
 async def test_the_distributed_example_runs_across_three_processes(nats_server, services) -> None:
-    services.append(Service("services:build_researcher", nats_server.url, "demo"))
-    services.append(Service("services:build_writer", nats_server.url, "demo"))
+    services.append(Service("services:build_ana", nats_server.url, "demo"))
+    services.append(Service("services:build_ben", nats_server.url, "demo"))
     team = await anyio.run_process(
-        [sys.executable, "team.py", "--nats", nats_server.url, "--name", "demo", "Why NATS?"],
+        [sys.executable, "team.py", "--nats", nats_server.url, "--name", "demo", "Is 1009 prime?"],
         cwd=ROOT / "examples" / "distributed",
         check=False,
     )
     out = team.stdout.decode()
     assert team.returncode == 0, team.stderr.decode()
-    assert "[researcher #0] notes" in out and "[writer #0] a" in out
-    assert "RESULT: a short article based on notes on 'Why NATS?'" in out
+    pids = {service.process.pid for service in services}
+    assert "--- round 2 ---" in out and "[ana] answer: yes" in out and "[ben] answer: no" in out
+    assert {int(pid) for pid in re.findall(r"pid (\d+)", out)} == pids
+    assert "RESULT: yes (4 calls)" in out
     for service in services:
         assert await anyio.to_thread.run_sync(service.terminate) == 0
 
