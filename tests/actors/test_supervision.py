@@ -135,7 +135,8 @@ async def test_past_its_intensity_a_supervisor_stops_its_children_and_fails_to_i
         assert log == ["-a", "+a"]
         log.clear()
         await crash(system, "a")
-        await settle(system)
+        # inner answers once it is back: after it gave up and outer restarted it
+        await settle(system, "inner")
         # inner gave up: stopped b then a; outer restarted inner, which started both afresh
         assert log == ["-b", "-a", "+a", "+b"]
         assert await system.ref("inner").ask(Which()) == ["a", "b"]
