@@ -183,7 +183,15 @@ class Inbound:
             return
         # drain: UNSUB, a round trip, then the messages already received are handled
         # (delivered, refused while draining, or ActorNotFound once the actor is gone).
+        # nats-py's drain() flushes with a PING written ahead of its own UNSUB (see
+        # subscribe), so messages could still come after it: push the UNSUB out and
+        # make the round trip first.
+        nc = self.transport.client
         with anyio.move_on_after(2), contextlib.suppress(Exception):
+            if nc.is_connected:
+                await nc._send_unsubscribe(sub._id)
+                await nc._flush_pending(force_flush=True)
+                await nc.flush(timeout=2)
             await sub.drain()
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
