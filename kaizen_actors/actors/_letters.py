@@ -12,7 +12,7 @@ import msgspec
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ..transport import EventSink, ReplySlot
+    from ..transport import EventSink, Replier
 
 __all__ = ["DeadLetter", "DeadLetters", "Letter", "current_cell"]
 
@@ -29,7 +29,7 @@ class Letter:
         self,
         message: Any,
         sender: str | None = None,
-        reply: ReplySlot | None = None,
+        reply: Replier | None = None,
         on_event: EventSink | None = None,
     ) -> None:
         self.message = message

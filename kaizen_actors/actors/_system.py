@@ -18,7 +18,7 @@ from ._strategy import OneForOne, Strategy
 from ._supervisor import Supervisor
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable, Coroutine
     from types import TracebackType
 
     from anyio.abc import TaskGroup
@@ -183,7 +183,7 @@ class ActorSystem:
                 f"actor system {self.name!r} is not running; use it inside `async with`{detail}"
             )
 
-    def _start_soon(self, fn: Callable[[], Awaitable[Any]]) -> None:
+    def _start_soon(self, fn: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         assert self._tg is not None
         self._tg.start_soon(fn)
 

@@ -18,7 +18,7 @@ _registry: dict[str, type[Message]] = {}
 _generation = 0
 
 
-class _MessageMeta(type(msgspec.Struct)):  # type: ignore[misc]
+class _MessageMeta(msgspec.StructMeta):
     """Registers each ``Message`` subclass by its tag once msgspec has set the tag."""
 
     def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any):
@@ -52,9 +52,9 @@ class Message(msgspec.Struct, metaclass=_MessageMeta, tag=True, tag_field=TAG_FI
     """
 
 
-def _register(cls: type[Message]) -> None:
+def _register(cls: Any) -> None:
     global _generation
-    tag = cls.__struct_config__.tag
+    tag = str(cls.__struct_config__.tag)
     other = _registry.get(tag)
     if other is not None and not _same_class(other, cls):
         raise TypeError(

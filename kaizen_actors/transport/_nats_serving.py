@@ -21,7 +21,7 @@ import contextlib
 import itertools
 import logging
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import anyio
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Inbound", "OnDone", "RemoteReply", "cancel_subject"]
 
-OnDone = "Callable[[BaseException | None, str, bytes], None]"
+OnDone: TypeAlias = "Callable[[BaseException | None, str, bytes], None]"
 """``on_done(error, reply_subject, reply_frame)``: publishes the reply itself (durable queue)."""
 
 logger = logging.getLogger("kaizen_actors.nats")
@@ -246,9 +246,9 @@ class Inbound:
         (also for a tell): the durable queue acks there.
         """
         transport = self.transport
+        reply: RemoteReply | None
         if ask_id is not None and reply_to:
-            reply: RemoteReply | None = RemoteReply(self, reply_to, on_done)
-            self.inflight[reply_to] = reply
+            reply = self.inflight[reply_to] = RemoteReply(self, reply_to, on_done)
         elif on_done is not None:
             reply = RemoteReply(self, "", on_done)
         else:
