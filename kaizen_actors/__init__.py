@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "Transport": "kaizen_actors.transport",
     "MemoryTransport": "kaizen_actors.transport",
     "MemoryHub": "kaizen_actors.transport",
+    "NatsTransport": "kaizen_actors.transport.nats",
     # layer 2: actors
     "Actor": "kaizen_actors.actors",
     "ActorContext": "kaizen_actors.actors",
@@ -218,3 +219,4 @@ if TYPE_CHECKING:
         encode,
     )
     from .transport import MemoryHub, MemoryTransport, Transport
+    from .transport.nats import NatsTransport
