@@ -18,28 +18,26 @@ import os
 
 import kaizen_actors as ka
 
+ANSWER = ka.signature("question -> answer: str, why: str")
+"""yes or no, and one short sentence why (the string form of a signature)."""
 
-class Answer(ka.Signature):
-    """Answer the question: `answer` is yes or no, `why` one short sentence."""
+SCRIPTS = {
+    "ana": [("yes", "No prime up to 31 divides 1009."), ("yes", "Still prime.")],
+    "ben": [("no", "1009 = 17 x 59."), ("yes", "I was wrong: 17 x 59 = 1003.")],
+}
+"""Each agent's scripted answer in round 1, and once it has seen the other's."""
 
-    question: str = ka.InputField()
-    answer: str = ka.OutputField(desc="yes or no")
-    why: str = ka.OutputField(desc="one short sentence")
 
-
-def scripted(first: tuple[str, str], revised: tuple[str, str]) -> ka.ScriptedModel:
-    """Replies ``first`` in round 1, ``revised`` once it has seen the other's answer."""
+def agent(name: str) -> ka.Agent:
+    """The agent ``name``, on ``EXAMPLE_MODEL`` if set, else on its script."""
+    script = SCRIPTS[name]
 
     def respond(messages: list[dict[str, str]]) -> str:
-        answer, why = revised if "latest answers" in messages[-1]["content"] else first
+        answer, why = script["latest answers" in messages[-1]["content"]]
         return json.dumps({"answer": answer, "why": f"{why} (pid {os.getpid()})"})
 
-    return ka.ScriptedModel(respond=respond, token_delay=0.01)
-
-
-def agent(name: str, first: tuple[str, str], revised: tuple[str, str]) -> ka.Agent:
-    model = os.environ.get("EXAMPLE_MODEL") or scripted(first, revised)
-    return ka.Agent(name, signature=Answer, model=model)
+    model = os.environ.get("EXAMPLE_MODEL") or ka.ScriptedModel(respond=respond, token_delay=0.01)
+    return ka.Agent(name, signature=ANSWER, model=model)
 
 
 def serve(agent: ka.Agent) -> ka.Supervisor:
@@ -48,8 +46,8 @@ def serve(agent: ka.Agent) -> ka.Supervisor:
 
 
 def build_ana() -> ka.Supervisor:
-    return serve(agent("ana", ("yes", "No prime up to 31 divides 1009."), ("yes", "Still prime.")))
+    return serve(agent("ana"))
 
 
 def build_ben() -> ka.Supervisor:
-    return serve(agent("ben", ("no", "1009 = 17 x 59."), ("yes", "I was wrong: 17 x 59 = 1003.")))
+    return serve(agent("ben"))
