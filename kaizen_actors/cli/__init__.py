@@ -26,7 +26,8 @@ def _demo(args: argparse.Namespace) -> int:
     else:
         from ._demo_team import run_team_demo
 
-        anyio.run(run_team_demo, args.pattern, console, args.model, backend="asyncio")
+        finished = anyio.run(run_team_demo, args.pattern, console, args.model, backend="asyncio")
+        return 0 if finished else 1
     return 0
 
 

@@ -291,8 +291,10 @@ async def run_team_demo(
     model: str | None = None,
     *,
     token_delay: float = 0.03,
-) -> None:
+) -> bool:
     """Run one demo team, showing each agent's tokens live, then the result and usage.
+
+    Returns whether the run finished (False: it failed, and the panel says why).
 
     Args:
         pattern: ``"debate"``, ``"consensus"`` or ``"supervisor"``.
@@ -321,8 +323,9 @@ async def run_team_demo(
     console.print()
     if events.result is not None:
         console.print(_result_panel(events.result, seconds))
-        return
+        return True
     error = events.error
     hint = " (is the model's API key set?)" if model else ""
     message = f"{type(error).__name__}: {error}" if isinstance(error, KaizenError) else str(error)
     console.print(Panel(f"{message}{hint}", title="the run failed", border_style="red"))
+    return False

@@ -19,7 +19,7 @@ EXPECTED = {
 @pytest.mark.parametrize("pattern", PATTERNS)
 async def test_the_offline_demo_shows_every_agent_then_the_result_and_usage(pattern: str) -> None:
     out = io.StringIO()
-    await run_team_demo(pattern, Console(file=out, width=180), token_delay=0)
+    assert await run_team_demo(pattern, Console(file=out, width=180), token_delay=0)
     text = out.getvalue()
     for expected in EXPECTED[pattern]:
         assert expected in text
