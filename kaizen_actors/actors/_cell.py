@@ -373,11 +373,14 @@ class ActorCell:
         instance, self.instance = self.instance, None
         if instance is None:
             return
-        with anyio.CancelScope(shield=True):
+        seconds = self.system.stop_timeout
+        with anyio.move_on_after(seconds, shield=True) as scope:
             try:
                 await instance.on_stop(self.ctx)
             except Exception as exc:
                 logger.error("on_stop of actor %r raised", self.name, exc_info=exc)
+        if scope.cancelled_caught:
+            logger.error("on_stop of actor %r took over %g s and was cancelled", self.name, seconds)
 
     async def _wait_drained(self, *, cancel: bool, grace: float = 0.0) -> None:
         if not self._running or current_cell.get() is self:

@@ -72,6 +72,8 @@ class ActorSystem:
             without a code change.
         mailbox_size: default bound of mailboxes (1,000 messages).
         ask_timeout: default ``ask`` timeout in seconds (5 s).
+        stop_timeout: seconds an actor's ``on_stop`` may take before it is
+            cancelled (5 s, OTP's default shutdown time for a worker).
         root_strategy: the root supervisor's strategy.
         dead_letter_capacity: how many dead letters are kept for inspection.
         loopback: send every message, even to this system's own actors,
@@ -90,6 +92,7 @@ class ActorSystem:
         *,
         mailbox_size: int = DEFAULT_MAILBOX_SIZE,
         ask_timeout: float = 5.0,
+        stop_timeout: float = 5.0,
         root_strategy: Strategy = DEFAULT_ROOT_STRATEGY,
         dead_letter_capacity: int = 1000,
         loopback: bool | None = None,
@@ -102,6 +105,7 @@ class ActorSystem:
         self.transport = _make_transport(transport)
         self.mailbox_size = mailbox_size
         self.ask_timeout = ask_timeout
+        self.stop_timeout = stop_timeout
         self.root_strategy = root_strategy
         self.dead_letters = DeadLetters(dead_letter_capacity)
         if loopback is None:

@@ -181,3 +181,22 @@ async def test_ctx_stop_ends_a_transient_actor_for_good() -> None:
         assert await ref.ask(Ping()) == "bye"
         await ref.wait_stopped()
         assert "once" not in system.actors()
+
+
+async def test_an_on_stop_that_hangs_is_cancelled_after_stop_timeout() -> None:
+    stopped = anyio.Event()
+
+    class Stuck(ka.Actor):
+        async def receive(self, message: Any, ctx: ka.ActorContext) -> None:
+            return None
+
+        async def on_stop(self, ctx: ka.ActorContext) -> None:
+            try:
+                await anyio.sleep_forever()
+            finally:
+                stopped.set()
+
+    with anyio.fail_after(5):
+        async with ka.ActorSystem(stop_timeout=0.05) as system:
+            await system.spawn(Stuck)
+    assert stopped.is_set()
