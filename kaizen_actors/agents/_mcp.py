@@ -234,7 +234,7 @@ class MCPConnection:
                         command=str(server.command),
                         args=list(server.args),
                         env=server.env,
-                        cwd=server.cwd,
+                        cwd=None if server.cwd is None else str(server.cwd),
                     )
                     transport = stdio_client(params, errlog=self._errlog)
                 async with mcp.Client(transport, read_timeout_seconds=server.timeout) as client:
@@ -316,8 +316,9 @@ def result_text(result: Any) -> str:
             parts.append(text)
             continue
         resource = getattr(block, "resource", None)
-        if isinstance(getattr(resource, "text", None), str):
-            parts.append(resource.text)
+        resource_text = getattr(resource, "text", None)
+        if isinstance(resource_text, str):
+            parts.append(resource_text)
             continue
         mime = getattr(block, "mime_type", None) or getattr(resource, "mime_type", None)
         parts.append(f"[{getattr(block, 'type', 'content')}{f' {mime}' if mime else ''}]")

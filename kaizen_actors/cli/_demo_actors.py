@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import random
+from functools import partial
 from typing import Any
 
 import kaizen_actors as ka
@@ -37,7 +38,7 @@ async def run_actors_demo(say: Any, *, seed: int = 7) -> None:
     logging.getLogger("kaizen_actors").setLevel(logging.CRITICAL)
     rng = random.Random(seed)
     names = ("parser", "scorer", "writer")
-    children = [ka.ChildSpec(lambda n=n: Worker(n, say), name=n) for n in names]
+    children = [ka.ChildSpec(partial(Worker, n, say), name=n) for n in names]
     strategy = ka.OneForAll(max_restarts=5, within=10)
     say("[bold]A OneForAll supervisor with three workers[/] (5 restarts within 10 s)")
     async with ka.ActorSystem("demo") as system:

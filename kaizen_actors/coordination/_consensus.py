@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..messages import ConfigError
@@ -109,7 +110,7 @@ class Consensus(Pattern):
                 await run.vote(member.name, number, choice)
                 return turn, choice
 
-            results = await run.parallel([lambda m=m: vote(m) for m in voters])
+            results = await run.parallel([partial(vote, m) for m in voters])
             turns = [turn for turn, _ in results]
             choices = [choice for _, choice in results]
             winner, tally, first = majority(choices)

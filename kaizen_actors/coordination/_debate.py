@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..messages import ConfigError
@@ -119,7 +120,7 @@ class Debate(Pattern):
             notes = [self._notes(m, debaters, latest, number) for m in debaters]
             turns = await run.parallel(
                 [
-                    lambda m=m, n=n, r=number: run.turn(m, run.inputs, round=r, notes=n)
+                    partial(run.turn, m, run.inputs, round=number, notes=n)
                     for m, n in zip(debaters, notes, strict=True)
                 ]
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -165,7 +166,7 @@ class SupervisorWorker(Pattern):
 
         await run.round(WORK_STEP)
         results = await run.parallel(
-            [lambda a=a: self._work(run, workers, a) for a in plan], limit=self.max_parallel
+            [partial(self._work, run, workers, a) for a in plan], limit=self.max_parallel
         )
         run.details["results"] = results
         run.details["failures"] = sum(1 for r in results if "error" in r)

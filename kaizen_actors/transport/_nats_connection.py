@@ -209,5 +209,5 @@ def publish_nowait(nc: Client, subject: str, data: bytes, reply: str = "") -> bo
         flusher = nc._flusher_task
         if flusher is None or flusher.done():
             return False
-        queue.put_nowait(_KICK)
+        queue.put_nowait(_KICK)  # type: ignore[arg-type]  # the flusher only calls done(), set_result()
     return True
