@@ -56,7 +56,9 @@ class NatsTransport(Transport):
     ``max_pending_bytes``. Past that the NATS client drops them (slow consumer):
     each dropped message is recorded in the receiver's dead letters and its
     sender gets an error (an ask raises ``MailboxFull`` at once; a tell's
-    sender records a dead letter). Memory stays bounded. A ``tell`` to a name
+    sender records a dead letter). Memory stays bounded. (nats-py parses a
+    whole read batch before the subscription's task runs, so a burst can
+    overflow the queue before the actor has taken its first messages off it.) A ``tell`` to a name
     nobody serves is recorded in the sender's dead letters when the server's
     "no responders" status comes back (one round trip later).
 
