@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.lowlevel
 
-from ..messages import ActorCrashed, ActorError, ActorStopped, RestartIntensityExceeded
+from ..messages import (
+    ActorCrashed,
+    ActorError,
+    ActorStopped,
+    MailboxFull,
+    RestartIntensityExceeded,
+)
 from ._actor import Actor, ActorContext
 from ._letters import Letter, current_cell
 from ._mailbox import Mailbox
@@ -130,6 +136,14 @@ class ActorCell:
 
     # -- sending ---------------------------------------------------------------
 
+    def offer(self, letter: Letter) -> bool:
+        """Queue a letter if the actor runs and its mailbox has room; return whether it did."""
+        if self._stopping or not self.mailbox.offer(letter):
+            return False
+        if not self._running and not self._suspended:
+            self._schedule()
+        return True
+
     def put_nowait(self, letter: Letter) -> None:
         """Queue a letter without waiting.
 
@@ -138,11 +152,10 @@ class ActorCell:
             ActorStopped: when the actor is stopping.
 
         """
-        if self._stopping:
-            raise ActorStopped(f"actor {self.name!r} has stopped")
-        self.mailbox.put_nowait(letter)
-        if not self._running and not self._suspended:
-            self._schedule()
+        if not self.offer(letter):
+            if self._stopping:
+                raise ActorStopped(f"actor {self.name!r} has stopped")
+            raise MailboxFull(f"mailbox of {self.name!r} full ({self.mailbox.size} messages)")
 
     async def put(self, letter: Letter) -> None:
         """Queue a letter, waiting while the mailbox is full.
@@ -151,17 +164,14 @@ class ActorCell:
             ActorStopped: when the actor is stopping.
 
         """
+        if self.offer(letter):
+            return
         if self._stopping:
             raise ActorStopped(f"actor {self.name!r} has stopped")
-        mailbox = self.mailbox
-        if len(mailbox) >= mailbox.size:
-            await mailbox.put(letter)
-            if self._stopping:
-                self._dead_letter_queue(f"actor {self.name!r} stopped")
-                return
-        else:
-            mailbox._items.append(letter)
-        if not self._running and not self._suspended:
+        await self.mailbox.put(letter)
+        if self._stopping:
+            self._dead_letter_queue(f"actor {self.name!r} stopped")
+        elif not self._running and not self._suspended:
             self._schedule()
 
     def post_system(self, *message: Any) -> None:

@@ -7,8 +7,6 @@ from typing import Generic, TypeVar
 
 import anyio
 
-from ..messages import MailboxFull
-
 __all__ = ["DEFAULT_MAILBOX_SIZE", "Mailbox"]
 
 T = TypeVar("T")
@@ -18,7 +16,7 @@ DEFAULT_MAILBOX_SIZE = 1000
 
 
 class Mailbox(Generic[T]):
-    """A bounded queue: ``put_nowait`` and ``get_nowait`` never yield.
+    """A bounded queue: ``offer`` and ``get_nowait`` never yield.
 
     Only senders that find it full wait, on one shared event that the
     receiver sets when it frees a slot. Nothing waits for messages here: the
@@ -37,20 +35,12 @@ class Mailbox(Generic[T]):
     def __len__(self) -> int:
         return len(self._items)
 
-    def full(self) -> bool:
-        """Whether a ``put_nowait`` would raise."""
-        return len(self._items) >= self.size
-
-    def put_nowait(self, item: T) -> None:
-        """Append ``item``.
-
-        Raises:
-            MailboxFull: when the mailbox holds ``size`` items.
-
-        """
+    def offer(self, item: T) -> bool:
+        """Append ``item`` if there is room; return whether it was appended."""
         if len(self._items) >= self.size:
-            raise MailboxFull(f"mailbox full ({self.size} messages)")
+            return False
         self._items.append(item)
+        return True
 
     async def put(self, item: T) -> None:
         """Append ``item``, waiting while the mailbox is full."""

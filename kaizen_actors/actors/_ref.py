@@ -79,14 +79,11 @@ class ActorRef:
             except ActorNotFound as exc:
                 self._dead_letter(message, str(exc), sender)
             return
-        items = cell.mailbox._items
-        if not cell._stopping and len(items) < cell.mailbox.size:
-            items.append(Letter(message, sender))
-            if not cell._running and not cell._suspended:
-                cell._schedule()
+        letter = Letter(message, sender)
+        if cell.offer(letter):
             return
         try:
-            await cell.put(Letter(message, sender))
+            await cell.put(letter)
         except ActorStopped as exc:
             self._dead_letter(message, str(exc), sender)
 
@@ -156,12 +153,7 @@ class ActorRef:
             return await system._remote().ask(self.name, message, sender, timeout, on_event)
         slot = ReplySlot()
         letter = Letter(message, sender, slot, on_event)
-        items = cell.mailbox._items
-        if not cell._stopping and len(items) < cell.mailbox.size:
-            items.append(letter)
-            if not cell._running and not cell._suspended:
-                cell._schedule()
-        else:
+        if not cell.offer(letter):
             await self._put_waiting(cell, letter, timeout)
         return await slot.wait(timeout, recipient=self.name)
 

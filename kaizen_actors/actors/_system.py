@@ -161,7 +161,8 @@ class ActorSystem:
         twice; the task group ends when the ``async with`` block exits.
         """
         if not self._running:
-            await self._stopped.wait() if self._root is not None else None
+            if self._root is not None:
+                await self._stopped.wait()
             return
         self._running = False
         root = self._root

@@ -6,7 +6,7 @@ and machines through a NATS server.
 """
 
 from .._meta import publish
-from ._base import Deliver, EventSink, Replier, ReplySlot, Transport, wait_reply
+from ._base import Deliver, EventSink, Replier, ReplySlot, Transport
 from ._memory import MemoryHub, MemoryTransport
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "Replier",
     "ReplySlot",
     "Transport",
-    "wait_reply",
 ]
 
 publish(__all__, globals())

@@ -12,7 +12,7 @@ import anyio
 
 from ..messages import AskTimeout
 
-__all__ = ["Deliver", "EventSink", "Replier", "ReplySlot", "Transport", "wait_reply"]
+__all__ = ["Deliver", "EventSink", "Replier", "ReplySlot", "Transport"]
 
 EventSink = Callable[[Any], Awaitable[None]]
 """An async callback that receives the events an actor emits while it handles an ask."""
@@ -158,16 +158,6 @@ class ReplySlot:
         with anyio.move_on_after(timeout) as scope:
             await event.wait()
         return scope.cancelled_caught
-
-
-async def wait_reply(slot: ReplySlot, timeout: float, *, recipient: str) -> Any:
-    """Wait for ``slot`` up to ``timeout`` seconds (``math.inf``: no limit).
-
-    Raises:
-        AskTimeout: when no reply came in time; the slot is then abandoned.
-
-    """
-    return await slot.wait(timeout, recipient=recipient)
 
 
 class Transport(ABC):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from ..messages import ActorNotFound, DecodeError, SystemStopped
-from ._base import Deliver, EventSink, ReplySlot, Transport, wait_reply
+from ..messages import ActorNotFound, DecodeError, KaizenError, SystemStopped
+from ._base import Deliver, EventSink, ReplySlot, Transport
 from ._frames import (
     DEFAULT_MAX_FRAME,
     decode_envelope,
@@ -149,7 +149,7 @@ class MemoryTransport(Transport):
             await server._inbound(name, message, sender, wired, on_event)
         else:
             await server._inbound(name, message, sender, slot, on_event)
-        return await wait_reply(slot, timeout, recipient=name)
+        return await slot.wait(timeout, recipient=name)
 
     async def deliver_frame(self, data: bytes) -> None:
         """Handle a raw request frame as if it had arrived from the network.
@@ -189,14 +189,14 @@ class _WiredReply:
         self._slot.on_cancel(callback)
 
     def set_result(self, value: Any) -> bool:
-        try:
-            return self._slot.set_result(decode_reply(encode_reply(value)))
-        except Exception as exc:
-            return self._slot.set_exception(exc)
+        return self._deliver(encode_reply(value))
 
     def set_exception(self, error: BaseException) -> bool:
+        return self._deliver(error_reply(error))
+
+    def _deliver(self, frame: bytes) -> bool:
         try:
-            decode_reply(error_reply(error))
-        except Exception as exc:
+            value = decode_reply(frame)
+        except KaizenError as exc:
             return self._slot.set_exception(exc)
-        return self._slot.set_exception(error)
+        return self._slot.set_result(value)
