@@ -318,39 +318,23 @@ class Run:
         reply: Any = None
         # A run nobody streams and without a token limit needs no events at all.
         listener = on_event if sink is not None or meter.counts_tokens else None
-        with anyio.move_on_after(seconds) as deadline:
-            try:
-                reply = await member.ref.ask(task, timeout=seconds + 1.0, on_event=listener)
-            except KaizenError as exc:  # crashed, not found, stopped, timed out, transport
-                error = exc
+        try:
+            with anyio.move_on_after(seconds) as deadline:
+                try:
+                    reply = await member.ref.ask(task, timeout=seconds + 1.0, on_event=listener)
+                except KaizenError as exc:  # crashed, not found, stopped, timed out, transport
+                    error = exc
+        except BaseException:
+            # Cancelled from outside (a sibling failed, the run stopped): the turn
+            # still gives back its budget slot and counts what it streamed.
+            meter.finished(_streamed_usage(streamed), streamed)
+            raise
         if deadline.cancelled_caught:
             error = AskTimeout(f"agent {member.name!r} gave no reply within {seconds:g} s")
-        if error is None:
-            output = reply.output if hasattr(reply, "output") else {"output": reply}
-            usage = getattr(reply, "usage", None) or Usage()
-            record = Turn(
-                agent=member.name,
-                round=round,
-                inputs=inputs,
-                notes=notes,
-                output=output,
-                usage=usage,
-                attempt=attempt,
-            )
-        else:
-            # The crash lost the turn's usage: count what streamed as an estimate.
-            usage = Usage(completion_tokens=streamed, calls=1 if streamed else 0)
-            record = Turn(
-                agent=member.name,
-                round=round,
-                inputs=inputs,
-                notes=notes,
-                usage=usage,
-                attempt=attempt,
-                error=_describe(error),
-            )
-        self.transcript.append(record)
-        crossed = meter.finished(usage, streamed)
+        described = None if error is None else _describe(error)
+        record, crossed = self._record(
+            member, inputs, round, notes, attempt, reply, streamed, described
+        )
         if crossed is not None:
             self.fail(crossed)
             raise crossed
@@ -358,6 +342,37 @@ class Run:
             failed = TurnFailed(record, attempt == 1 and _retryable(error))
             raise failed from error
         return record
+
+    def _record(
+        self,
+        member: Member,
+        inputs: dict[str, Any],
+        round: int,
+        notes: list[str],
+        attempt: int,
+        reply: Any,
+        streamed: int,
+        error: str | None,
+    ) -> tuple[Turn, BudgetExceeded | None]:
+        """Add a turn to the transcript and the budget; return it and any limit it crossed."""
+        if error is None:
+            output = reply.output if hasattr(reply, "output") else {"output": reply}
+            usage = getattr(reply, "usage", None) or Usage()
+        else:
+            output = {}
+            usage = _streamed_usage(streamed)
+        record = Turn(
+            agent=member.name,
+            round=round,
+            inputs=inputs,
+            notes=notes,
+            output=output,
+            usage=usage,
+            attempt=attempt,
+            error=error,
+        )
+        self.transcript.append(record)
+        return record, self._meter.finished(usage, streamed)
 
     # -- the whole run -------------------------------------------------------------------
 
@@ -479,6 +494,11 @@ def _to_anyio(deadline: float) -> float:
     if deadline == math.inf:
         return math.inf
     return anyio.current_time() + (deadline - time.monotonic())
+
+
+def _streamed_usage(streamed: int) -> Usage:
+    """A failed turn lost its usage: count what streamed as an estimate."""
+    return Usage(completion_tokens=streamed, calls=1 if streamed else 0)
 
 
 def _describe(error: BaseException) -> str:
