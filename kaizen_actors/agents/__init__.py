@@ -82,7 +82,8 @@ functions::
   a cancel notification); the server itself runs until its owner closes it.
 - ``ScriptedModel`` replies can be tool calls (``ka.ToolCall("add", {"a": 2,
   "b": 3})``); a custom model takes ``tools=`` in ``stream()`` and yields
-  ``ToolCall`` objects (see :class:`ChatModel`). No tool event is emitted yet.
+  ``ToolCall`` objects (see :class:`ChatModel`). Each finished call is a
+  ``ka.events.ToolCalled`` event of the turn.
 - ``mcp`` (the Python SDK, version 2) is imported when the first server
   starts; importing this package does not import it.
 """

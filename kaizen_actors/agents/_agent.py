@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from ..events import Event, Usage
-    from ._tools import ToolResult
 
 __all__ = ["Agent", "AgentResult", "AgentStream"]
 

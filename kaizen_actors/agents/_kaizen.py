@@ -246,14 +246,11 @@ def agent_from_config(name: str, config: KaizenConfig) -> Any:
 
     """
     from ._agent import Agent
-    from ._litellm import Model
+    from ._model import resolve_model
 
-    model = config.get("model")
-    if isinstance(model, str):
-        params = {
-            k: config.get(k) for k in ("temperature", "max_tokens") if config.get(k) is not None
-        }
-        model = Model(model, **params)
+    keys = ("temperature", "max_tokens", "timeout")
+    params = {k: config.get(k) for k in keys if config.get(k) is not None}
+    model = resolve_model(config.get("model"), params=params)
     memory = config.get("memory_window") if config.get("memory_enabled") else None
     return Agent(
         name,

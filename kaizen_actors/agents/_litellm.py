@@ -46,6 +46,10 @@ __all__ = ["Model", "ToolCallAssembler", "map_litellm_error"]
 _litellm: Any = None
 
 
+_CLOSE_TIMEOUT = 5.0
+"""Seconds closing a provider's HTTP stream may take (it is shielded from cancellation)."""
+
+
 def _import_litellm() -> Any:
     """Import litellm once, offline, quietly.
 
@@ -124,7 +128,10 @@ class Model:
             ModelError: or a subclass when the provider fails.
 
         """
-        litellm = _import_litellm()
+        # The first import takes seconds: off the event loop.
+        litellm = (
+            _litellm if _litellm is not None else await anyio.to_thread.run_sync(_import_litellm)
+        )
         params = {"stream_options": {"include_usage": True}, **self.params}
         if tools:
             params["tools"] = tools
@@ -165,7 +172,7 @@ class Model:
                     raise error from None
             finally:
                 if response is not None:
-                    with anyio.CancelScope(shield=True):
+                    with anyio.move_on_after(_CLOSE_TIMEOUT, shield=True):
                         await response.aclose()
                     self._record(litellm, meter, usage, sent)
             await anyio.sleep(self._delay(attempt))

@@ -170,7 +170,7 @@ class MCPConnection:
 
         """
         if self._task is None:
-            import_mcp()
+            await anyio.to_thread.run_sync(import_mcp)  # the first import takes ~0.5 s
             if self._closing.is_set():
                 raise ToolError(f"MCP server {self.server.name!r} was closed")
             loop = asyncio.get_running_loop()
@@ -213,10 +213,14 @@ class MCPConnection:
         self._closing.set()
         task = self._task
         if task is not None and not task.done():
-            with anyio.CancelScope(shield=True):
-                if not self._ready.is_set():
-                    task.cancel()  # still starting: there is no session to wind down
+            if not self._ready.is_set():
+                task.cancel()  # still starting: there is no session to wind down
+            with anyio.move_on_after(self.server.timeout, shield=True) as scope:
                 await asyncio.wait([task])
+            if scope.cancelled_caught:  # the session would not wind down: cut it
+                task.cancel()
+                with anyio.move_on_after(2.0, shield=True):
+                    await asyncio.wait([task])
 
     async def _own(self) -> None:
         mcp = import_mcp()

@@ -81,7 +81,7 @@ class KaizenLLMAgentNode(KaizenNode):
                 name="agent", type=str, required=True, description="the agent's key"
             )
         }
-        key = getattr(self, "_agent_key", None)
+        key = self._agent_key
         if key:
             for name, spec in lookup_program(key).inputs.items():
                 params[name] = NodeParameter(

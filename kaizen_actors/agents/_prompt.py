@@ -71,7 +71,6 @@ def build_messages(
     *,
     history: Iterable[dict[str, str]] = (),
     notes: Iterable[str] = (),
-    feedback: Iterable[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
     """The chat messages of one call.
 
@@ -80,7 +79,6 @@ def build_messages(
         inputs: the turn's inputs, JSON-compatible.
         history: remembered turns as chat messages.
         notes: extra context for this turn (e.g. other agents' answers).
-        feedback: ``(bad reply, validation error)`` of earlier attempts.
 
     """
     messages = [{"role": "system", "content": system}, *history]
@@ -89,8 +87,6 @@ def build_messages(
     if extra:
         user = f"{user}\n\n{extra}" if user else extra
     messages.append({"role": "user", "content": user})
-    for reply, error in feedback:
-        messages.extend(feedback_messages(reply, error))
     return messages
 
 

@@ -251,11 +251,6 @@ class Toolbox:
     def __repr__(self) -> str:
         return f"<Toolbox {self.owner!r} {len(self.tools)} sources>"
 
-    @property
-    def has_servers(self) -> bool:
-        """Whether any tool source is an MCP server (something to close)."""
-        return any(isinstance(t, MCPServer) for t in self.tools)
-
     async def specs(self) -> list[ToolSpec]:
         """The tools to offer, starting and listing the MCP servers on first use.
 
