@@ -28,6 +28,7 @@ from ..messages import (
     ActorStopped,
     MailboxFull,
     RestartIntensityExceeded,
+    error_type_name,
 )
 from ._actor import Actor, ActorContext
 from ._letters import Letter, current_cell
@@ -49,13 +50,6 @@ _BATCH = 64
 
 _DEFAULT_STRATEGY = OneForOne()
 _counter = itertools.count(1)
-
-
-def _type_name(exc: BaseException) -> str:
-    cls = type(exc)
-    return (
-        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-    )
 
 
 class ActorCell:
@@ -257,7 +251,7 @@ class ActorCell:
             self._scope.cancel()
 
     def _crashed(self, letter: Letter, exc: Exception) -> None:
-        error_type = _type_name(exc)
+        error_type = error_type_name(exc)
         logger.error(
             "actor %r crashed on %s", self.name, type(letter.message).__name__, exc_info=exc
         )
@@ -328,7 +322,7 @@ class ActorCell:
     async def _give_up(
         self, child: ActorCell, exc: BaseException | None, strategy: Strategy
     ) -> None:
-        cause = f"{_type_name(exc)}: {exc}" if exc is not None else "a normal exit"
+        cause = f"{error_type_name(exc)}: {exc}" if exc is not None else "a normal exit"
         error = RestartIntensityExceeded(
             f"supervisor {self.name!r} gave up: more than {strategy.max_restarts} restarts within "
             f"{strategy.within:g} s; the last was {child.name!r} after {cause}"

@@ -25,7 +25,7 @@ from ..events import (
     Token,
     ToolCalled,
 )
-from ..messages import ConfigError
+from ..messages import ConfigError, error_type_name
 from ._memory import resolve_memory
 from ._model import accepts_tools, resolve_model
 from ._program import CURRENT_TURN, Prediction, Program, TurnState
@@ -525,7 +525,7 @@ class AgentStream:
                             seq=self._count,
                             agent=name,
                             error=str(exc),
-                            error_type=f"{type(exc).__module__}.{type(exc).__qualname__}",
+                            error_type=error_type_name(exc),
                         )
                     )
                     return

@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "error_type_name",
     "ActorCrashed",
     "ActorError",
     "ActorNotFound",
@@ -321,3 +322,14 @@ class RunTimeout(RunError, TimeoutError):
         transcript: Any = (),
     ) -> None:
         super().__init__(message, agent=agent, reason=reason, transcript=transcript)
+
+
+def error_type_name(error: BaseException) -> str:
+    """How an error's type is named across the wire: ``ValueError``, ``app.errors.Oops``.
+
+    Builtins go by their bare name, everything else by module and qualified name.
+    """
+    cls = type(error)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
