@@ -132,8 +132,11 @@ class ActorCell:
 
     def offer(self, letter: Letter) -> bool:
         """Queue a letter if the actor runs and its mailbox has room; return whether it did."""
-        if self._stopping or not self.mailbox.offer(letter):
+        mailbox = self.mailbox
+        items = mailbox.items
+        if self._stopping or len(items) >= mailbox.size:
             return False
+        items.append(letter)
         if not self._running and not self._suspended:
             self._schedule()
         return True
