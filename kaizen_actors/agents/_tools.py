@@ -13,6 +13,7 @@ a :class:`ToolResult`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import typing
@@ -187,7 +188,15 @@ class FunctionTool:
             return f"{type(exc).__name__}: {exc}", True
         if isinstance(value, str):
             return value, False
-        return pydantic.TypeAdapter(Any).dump_json(value).decode(), False
+        return _json_adapter().dump_json(value).decode(), False
+
+
+@functools.cache
+def _json_adapter() -> Any:
+    """One pydantic adapter for tool results (building one costs ~85 us a call)."""
+    import pydantic
+
+    return pydantic.TypeAdapter(Any)
 
 
 def _short_validation(exc: Any) -> str:
