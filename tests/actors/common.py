@@ -50,15 +50,23 @@ class Recorder(ka.Actor):
 
     seen: list[int]
 
-    def __init__(self, log: list[Any] | None = None, release: anyio.Event | None = None) -> None:
+    def __init__(
+        self,
+        log: list[Any] | None = None,
+        release: anyio.Event | None = None,
+        holding: anyio.Event | None = None,
+    ) -> None:
         self.seen = [] if log is None else log
         self.release = release
+        self.holding = holding
 
     async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
         if isinstance(message, Boom):
             raise ValueError(message.text)
         if isinstance(message, Hold):
             assert self.release is not None
+            if self.holding is not None:
+                self.holding.set()
             await self.release.wait()
             return "released"
         if isinstance(message, Count):

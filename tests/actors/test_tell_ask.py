@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import anyio
@@ -144,11 +145,14 @@ async def test_an_actor_handles_one_message_at_a_time() -> None:
 
 
 async def test_cancelling_an_ask_cancels_the_handlers_work() -> None:
-    release = anyio.Event()
+    release, holding = anyio.Event(), anyio.Event()
     async with ka.ActorSystem() as system:
-        ref = await system.spawn(lambda: Recorder(release=release))
-        with anyio.move_on_after(0.05):
-            await ref.ask(Hold(), timeout=60)
+        ref = await system.spawn(lambda: Recorder(release=release, holding=holding))
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(partial(ref.ask, Hold(), timeout=60))
+            with anyio.fail_after(10):
+                await holding.wait()
+            tg.cancel_scope.cancel()
         assert await ref.ask(Ping(1)) == 1
         reasons = [d.reason for d in system.dead_letters]
         assert reasons == ["the asker was cancelled while the actor handled it"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import anyio
@@ -64,7 +63,6 @@ async def test_a_failing_turn_crashes_the_ask_naming_the_error() -> None:
 
 
 async def test_cancelling_the_ask_stops_the_model_stream() -> None:
-    closed_at: list[float] = []
     closed = anyio.Event()
 
     class Slow:
@@ -74,27 +72,22 @@ async def test_cancelling_the_ask_stops_the_model_stream() -> None:
             try:
                 for i in range(1000):
                     yield f" w{i}"
-                    await anyio.sleep(1)
+                    await anyio.sleep(60)  # closes in time only if the cancel reaches it
             finally:
-                closed_at.append(time.perf_counter())
                 closed.set()
 
     agent = Agent("slow", signature="topic -> text", model=Slow())
     tokens: list[Any] = []
-    cancelled_at = 0.0
     async with ka.ActorSystem() as system:
         ref = await agent.spawn(system)
         with anyio.CancelScope() as scope:
 
             async def on_event(event: Any) -> None:
-                nonlocal cancelled_at
                 if isinstance(event, Token):
                     tokens.append(event)
                     scope.cancel()
-                    cancelled_at = time.perf_counter()
 
             await ref.ask(AgentTask(inputs={"topic": "t"}), timeout=30, on_event=on_event)
-        with anyio.fail_after(5):
+        with anyio.fail_after(10):
             await closed.wait()
     assert len(tokens) == 1
-    assert closed_at[0] - cancelled_at < 0.05

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import gc
-import time
 from typing import Any
 
 import anyio
@@ -178,42 +176,41 @@ async def test_call_forwards_events_to_a_callback_from_the_given_seq() -> None:
 
 
 class SlowModel:
-    """A model streaming one token per ``delay`` seconds that records when it was closed."""
+    """A model streaming one token per ``delay`` seconds that records whether it was closed."""
 
     name = "slow"
 
     def __init__(self, delay: float) -> None:
         self.inner = ScriptedModel(respond=lambda m: " ".join(["word"] * 1000), token_delay=delay)
-        self.closed_at: float | None = None
+        self.closed = anyio.Event()
 
     async def stream(self, messages: list[dict[str, str]], meter: UsageMeter) -> Any:
         try:
             async for token in self.inner.stream(messages, meter):
                 yield token
         finally:
-            self.closed_at = time.perf_counter()
+            self.closed.set()
 
 
-async def test_cancelling_a_run_stops_the_model_stream_within_50_ms() -> None:
-    model = SlowModel(delay=1.0)
+async def test_cancelling_a_run_closes_the_model_stream_before_its_next_token() -> None:
+    # The next token is a minute away: the stream closes only if the cancel reaches
+    # it. The latency (p50 and p99) is measured in bench/bench_cancel.py.
+    model = SlowModel(delay=60.0)
     agent = Agent("slow", signature="topic -> text", model=model)
-    tokens: list[float] = []
-    cancelled_at = 0.0
+    tokens: list[Token] = []
 
-    with anyio.CancelScope() as scope:
+    with anyio.fail_after(10):
+        with anyio.CancelScope() as scope:
 
-        async def on_event(event: Any) -> None:
-            nonlocal cancelled_at
-            if isinstance(event, Token):
-                tokens.append(time.perf_counter())
-                scope.cancel()
-                cancelled_at = time.perf_counter()
+            async def on_event(event: Any) -> None:
+                if isinstance(event, Token):
+                    tokens.append(event)
+                    scope.cancel()
 
-        await agent.call({"topic": "x"}, on_event=on_event)
+            await agent.call({"topic": "x"}, on_event=on_event)
+        assert model.closed.is_set()
     assert scope.cancelled_caught
     assert len(tokens) == 1
-    assert model.closed_at is not None
-    assert model.closed_at - cancelled_at < 0.05
 
 
 async def test_leaving_a_stream_early_stops_the_model() -> None:
@@ -223,55 +220,51 @@ async def test_leaving_a_stream_early_stops_the_model() -> None:
         async for event in events:
             if isinstance(event, Token):
                 break
-    assert model.closed_at is not None
+    assert model.closed.is_set()
 
 
-async def test_a_hundred_agents_stream_concurrently_without_stalling_the_loop() -> None:
+class Gathering:
+    """A model that holds its first token until ``expected`` streams are open at once."""
+
+    name = "gathering"
+
+    def __init__(self, expected: int, reply: str) -> None:
+        self.expected = expected
+        self.inner = ScriptedModel(respond=lambda m: reply)
+        self.open = 0
+        self.all_open = anyio.Event()
+
+    async def stream(self, messages: list[dict[str, str]], meter: UsageMeter) -> Any:
+        self.open += 1
+        if self.open == self.expected:
+            self.all_open.set()
+        try:
+            await self.all_open.wait()
+            async for token in self.inner.stream(messages, meter):
+                yield token
+        finally:
+            self.open -= 1
+
+
+async def test_a_hundred_agents_stream_at_the_same_time() -> None:
+    # Every model stream waits until all hundred are open: the runs finish only
+    # if they really overlap. The loop stall while they stream is measured in
+    # bench/bench_cancel.py.
     words = " ".join(f"w{i}" for i in range(40))
-    agents = [
-        Agent(
-            f"a{i}",
-            signature="topic -> text",
-            model=ScriptedModel(respond=lambda m: words, token_delay=0.01),
-        )
-        for i in range(100)
-    ]
-    # Warm up: Kailash's first run imports its runtime's lazily loaded modules.
-    await agents[0].run(topic="warm-up")
-    # A garbage collection pauses the whole interpreter for as long as the
-    # process's heap (here pytest, hypothesis, kailash, litellm) takes to scan:
-    # that is not the loop stall under test, so the collector waits.
-    gc.collect()
-    gc.disable()
-    done = anyio.Event()
-    worst = 0.0
+    model = Gathering(100, words)
+    agents = [Agent(f"a{i}", signature="topic -> text", model=model) for i in range(100)]
     counts = [0] * len(agents)
-
-    async def heartbeat() -> None:
-        # The stall is the loop's own work between two beats: CPU time of this
-        # thread, so that another process taking the core does not count.
-        nonlocal worst
-        while not done.is_set():
-            start = time.thread_time()
-            await anyio.sleep(0.001)
-            worst = max(worst, time.thread_time() - start)
 
     async def consume(i: int) -> None:
         async for event in agents[i].stream(topic="t"):
             counts[i] += isinstance(event, Token)
 
-    started = time.perf_counter()
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(heartbeat)
+    with anyio.fail_after(30):
         async with anyio.create_task_group() as consumers:
             for i in range(len(agents)):
                 consumers.start_soon(consume, i)
-        done.set()
-    elapsed = time.perf_counter() - started
-    gc.enable()
     assert counts == [40] * 100
-    assert elapsed < 40 * 0.01 * 5  # they overlapped: 100 sequential runs take 20x this
-    assert worst < 0.005, f"event loop stalled {worst * 1000:.1f} ms"
+    assert model.open == 0
 
 
 async def test_config_errors_name_the_key() -> None:

@@ -67,8 +67,8 @@ async def test_max_seconds_is_a_deadline_on_the_run() -> None:
         with anyio.fail_after(5), pytest.raises(ka.BudgetExceeded) as caught:
             await t.run(question="q")
         assert caught.value.limit == "seconds"
-        for model in models:  # over NATS the cancel reaches the model a moment later
-            with anyio.fail_after(0.1):
+        for model in models:  # a reply takes 20 s: closed now means the deadline reached it
+            with anyio.fail_after(5):
                 await model.closed.wait()
         failed = await failed_stream(t)
     assert failed.reason == "budget"
