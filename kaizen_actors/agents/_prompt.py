@@ -25,16 +25,18 @@ __all__ = [
     "format_inputs",
     "system_prompt",
     "tool_messages",
+    "value_text",
 ]
 
 
-def _value_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+def value_text(value: Any) -> str:
+    """A value as a prompt shows it: text as it is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def format_inputs(inputs: dict[str, Any]) -> str:
     """``name: value`` lines of JSON-compatible inputs."""
-    return "\n".join(f"{name}: {_value_text(value)}" for name, value in inputs.items())
+    return "\n".join(f"{name}: {value_text(value)}" for name, value in inputs.items())
 
 
 def _field_lines(fields: dict[str, FieldSpec]) -> list[str]:

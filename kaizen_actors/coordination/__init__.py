@@ -8,7 +8,7 @@
             async for event in events:
                 ...
 
-:func:`team` spawns the agents under a supervisor (a crashed agent is
+:class:`team` (:class:`Team`) spawns the agents under a supervisor (a crashed agent is
 restarted and its turn retried once), runs a :class:`Pattern` per
 ``team.run()`` / ``team.stream()``, merges the agents' events into one
 stream per run (``seq`` gap-free, ``RunStarted`` first, ``RunFinished`` or

@@ -6,7 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..messages import ConfigError
-from ._normalise import choice_of, majority
+from ._normalise import majority
 from ._pattern import Pattern
 
 if TYPE_CHECKING:
@@ -105,8 +105,7 @@ class Consensus(Pattern):
 
             async def vote(member: Member, number: int = number, notes: list[str] = notes) -> Any:
                 turn = await run.turn(member, run.inputs, round=number, notes=notes)
-                output = run.typed(member, turn.output) if callable(self.key) else turn.output
-                choice = choice_of(output, self.key)
+                choice = run.choice(turn, self.key)
                 await run.vote(member.name, number, choice)
                 return turn, choice
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ..agents._prompt import value_text
 from ..messages import ConfigError
 from ._members import member_name
-from ._normalise import choice_of, majority
+from ._normalise import majority
 from ._pattern import Pattern
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ def answer_text(output: dict[str, Any]) -> str:
     """How an answer is shown to other agents: the field's text, or JSON for several fields."""
     if len(output) == 1:
         (value,) = output.values()
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return json.dumps(output, ensure_ascii=False)
+        return value_text(value)
+    return value_text(output)
 
 
 class Debate(Pattern):
@@ -125,7 +125,7 @@ class Debate(Pattern):
                 ]
             )
             latest = {t.agent: t for t in turns}
-            choices = [choice_of(self._keyed(run, t), self.key) for t in turns]
+            choices = [run.choice(t, self.key) for t in turns]
             played = number
             if self.stop_on_agreement and len(set(choices)) == 1:
                 break
@@ -147,9 +147,6 @@ class Debate(Pattern):
             f"\n\n{listing}\n\nJudge them and give the best final answer."
         )
         return await run.turn(judge, run.inputs, round=played + 1, notes=[note])
-
-    def _keyed(self, run: Run, turn: Turn) -> Any:
-        return run.typed(turn.agent, turn.output) if callable(self.key) else turn.output
 
     @staticmethod
     def _notes(

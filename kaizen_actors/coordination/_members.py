@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..actors import ActorRef
     from ..agents import Agent, FieldSpec, Prediction
 
-__all__ = ["Member", "MemberSpec", "member_name", "merge_members"]
+__all__ = ["Member", "MemberSpec", "is_agent", "member_name", "merge_members"]
 
 MemberSpec = Any
 """What ``team()`` and patterns accept as a member: an ``Agent``, a name, or an ``ActorRef``."""
@@ -30,11 +30,16 @@ def member_name(spec: MemberSpec) -> str:
             raise ConfigError("team: an agent name must not be empty", key="agents")
         return spec
     name = getattr(spec, "name", None)
-    if isinstance(name, str) and (callable(getattr(spec, "factory", None)) or _is_ref(spec)):
+    if isinstance(name, str) and (is_agent(spec) or _is_ref(spec)):
         return name
     raise ConfigError(
         f"team: expected a ka.Agent, an agent's name or an ActorRef, got {spec!r}", key="agents"
     )
+
+
+def is_agent(spec: MemberSpec) -> bool:
+    """Whether ``spec`` is an ``Agent`` (it makes its actor), told without importing the agents."""
+    return callable(getattr(spec, "factory", None))
 
 
 def _is_ref(spec: Any) -> bool:

@@ -26,8 +26,10 @@ from ..messages import (
     KaizenError,
     RunError,
     RunTimeout,
+    error_type_name,
 )
 from ._budget import BudgetMeter
+from ._normalise import choice_of
 from ._result import TeamResult, TeamUsage, Turn
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from ..events import Event
     from ._budget import Budget
     from ._members import Member
+    from ._normalise import Key
     from ._pattern import Pattern
 
 __all__ = ["Run", "TurnFailed"]
@@ -49,10 +52,6 @@ class TurnFailed(Exception):
         super().__init__(turn.error)
         self.turn = turn
         self.retry = retry
-
-
-def _type_name(exc: BaseException) -> str:
-    return type(exc).__name__
 
 
 def _jsonable(value: Any) -> Any:
@@ -279,6 +278,15 @@ class Run:
         """``output`` typed by the signature of ``who`` (a plain ``Prediction`` if unknown)."""
         return self.member(who).typed(output)
 
+    def choice(self, turn: Turn, key: Key = None) -> str:
+        """The normalised value ``turn``'s output is compared on (see :func:`choice_of`).
+
+        A function ``key`` is given the typed output, a field name or ``None``
+        the output as it came.
+        """
+        output = self.typed(turn.agent, turn.output) if callable(key) else turn.output
+        return choice_of(output, key)
+
     @property
     def usage(self) -> TeamUsage:
         """The usage of the turns so far."""
@@ -407,7 +415,7 @@ class Run:
                     if not isinstance(failure, KaizenError):
                         wrapped = RunError(
                             f"pattern {self.pattern.name!r} failed: "
-                            f"{_type_name(failure)}: {failure}"
+                            f"{error_type_name(failure)}: {failure}"
                         )
                         wrapped.__cause__ = failure
                         failure = wrapped
@@ -469,7 +477,9 @@ class Run:
             failure.transcript = list(self.transcript)
         cause = failure.__cause__
         error_type = (
-            cause.error_type if isinstance(cause, ActorCrashed) else _type_name(cause or failure)
+            cause.error_type
+            if isinstance(cause, ActorCrashed)
+            else error_type_name(cause or failure)
         )
         if self._sink is not None:
             await self._final_event(
@@ -503,8 +513,8 @@ def _streamed_usage(streamed: int) -> Usage:
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, ActorCrashed):
-        return f"{error.error_type.rsplit('.', 1)[-1]}: {error.error_message}"
-    return f"{_type_name(error)}: {error}"
+        return f"{error.error_type}: {error.error_message}"
+    return f"{error_type_name(error)}: {error}"
 
 
 def _retryable(error: BaseException) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from ..agents._prompt import format_inputs
 from ..messages import ConfigError, RunError
 from ._debate import answer_text
 from ._members import member_name
@@ -178,7 +179,7 @@ class SupervisorWorker(Pattern):
 
     async def _plan(self, run: Run, supervisor: Member, workers: list[Member]) -> list[Assignment]:
         roster = "\n".join(f"{w.name}: {_describe(w)}" for w in workers)
-        task = "\n".join(f"{k}: {_text(v)}" for k, v in run.inputs.items())
+        task = format_inputs(run.inputs)
         if self._planner is not None:
             turn = await run.turn(
                 run.helper(self.planner_name),
@@ -252,10 +253,6 @@ def _describe(member: Member) -> str:
         return "(a served agent)"
     text = " ".join(t for t in (agent.signature.instructions(), agent.instructions or "") if t)
     return " ".join(text.split()) or "(no description)"
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _parse_plan(raw: Any) -> list[Assignment]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Self
 import anyio
 
 from ..messages import ConfigError, SystemStopped
-from ._members import Member, member_name, merge_members
+from ._members import Member, is_agent, member_name, merge_members
 from ._pattern import Pattern
 from ._run import Run
 from ._stream import DEFAULT_BUFFER, RunStream
@@ -39,18 +39,7 @@ def _default_strategy() -> Strategy:
     return OneForOne(max_restarts=10, within=10.0)
 
 
-def team(
-    *agents: MemberSpec,
-    pattern: Pattern,
-    transport: Transport | str | None = None,
-    budget: Budget | None = None,
-    timeout: float | None = None,
-    system: ActorSystem | None = None,
-    namespace: str = "kaizen",
-    turn_timeout: float = DEFAULT_TURN_TIMEOUT,
-    buffer: int = DEFAULT_BUFFER,
-    strategy: Strategy | None = None,
-) -> Team:
+class Team:
     """A team of agents running a coordination pattern; use it with ``async with``.
 
     ::
@@ -84,36 +73,9 @@ def team(
         buffer: events a streaming run holds before agents wait for its consumer.
         strategy: the supervisor strategy of the team's agents.
 
-    Returns:
-        The :class:`Team` (not yet started).
-
-    Raises:
-        ConfigError: for a missing pattern, a bad timeout or two different
-            agents with one name.
-
-    Version added: 0.1
-
-    """
-    return Team(
-        agents,
-        pattern=pattern,
-        transport=transport,
-        budget=budget,
-        timeout=timeout,
-        system=system,
-        namespace=namespace,
-        turn_timeout=turn_timeout,
-        buffer=buffer,
-        strategy=strategy,
-    )
-
-
-class Team:
-    """Agents running a coordination pattern; made by :func:`team`.
-
     Several runs (``run`` and ``stream``) may go on at once; each has its own
     ``run_id`` and event stream. An agent takes one turn at a time, so runs
-    sharing an agent queue for it.
+    sharing an agent queue for it. ``ka.team`` and ``ka.Team`` are one class.
 
     Attributes:
         pattern: the pattern.
@@ -123,7 +85,8 @@ class Team:
         timeout: the time limit of each run in seconds.
 
     Raises:
-        ConfigError: see :func:`team`.
+        ConfigError: for a missing pattern, a bad timeout or two different
+            agents with one name.
 
     Version added: 0.1
 
@@ -131,8 +94,7 @@ class Team:
 
     def __init__(
         self,
-        agents: tuple[MemberSpec, ...] | list[MemberSpec],
-        *,
+        *agents: MemberSpec,
         pattern: Pattern,
         transport: Transport | str | None = None,
         budget: Budget | None = None,
@@ -211,7 +173,7 @@ class Team:
             name = member_name(spec)
             if isinstance(spec, str):
                 self.members.append(Member(name, system.ref(name)))
-            elif callable(getattr(spec, "factory", None)):
+            elif is_agent(spec):
                 children.append(ChildSpec(spec.factory(), name=name))
                 self.members.append(Member(name, system.ref(name), spec))
             else:  # an ActorRef
@@ -225,9 +187,6 @@ class Team:
                 _supervisor_factory(Supervisor, children, strategy),
                 name=f"team-{uuid.uuid4().hex[:8]}",
             )
-        for member in self.members:
-            if member.agent is not None:
-                member.ref = system.ref(member.name)
         for actor_name, agent in helpers.items():
             self._helpers[actor_name] = Member(agent.name, system.ref(actor_name), agent)
 
@@ -361,3 +320,7 @@ def _supervisor_factory(cls: Any, children: list[Any], strategy: Any) -> Callabl
         return cls(children=children, strategy=strategy)
 
     return make
+
+
+team = Team
+"""``ka.team(*agents, pattern=...)``: :class:`Team` spelled for ``async with``."""
