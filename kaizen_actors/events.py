@@ -35,6 +35,11 @@ __all__ = [
 ]
 
 
+def add_costs(a: float | None, b: float | None) -> float | None:
+    """The sum of two costs in US dollars; unknown (``None``) when either is unknown."""
+    return None if a is None or b is None else a + b
+
+
 class Usage(msgspec.Struct, kw_only=True):
     """Tokens, cost and model calls spent.
 
@@ -53,11 +58,10 @@ class Usage(msgspec.Struct, kw_only=True):
         return self.prompt_tokens + self.completion_tokens
 
     def __add__(self, other: Usage) -> Usage:
-        cost = None if self.cost is None or other.cost is None else self.cost + other.cost
         return Usage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
-            cost=cost,
+            cost=add_costs(self.cost, other.cost),
             calls=self.calls + other.calls,
         )
 

@@ -155,6 +155,10 @@ class Agent:
             names which).
         SignatureError: when a string signature cannot be parsed.
 
+    Attributes:
+        workflow: the Kailash ``WorkflowBuilder`` this agent runs (one
+            ``KaizenLLMAgentNode``); build and run it with any Kailash runtime.
+
     Version added: 0.1
 
     """
@@ -206,9 +210,11 @@ class Agent:
             toolbox=self._toolbox,
             max_tool_calls=max_tool_calls,
         )
-        self._builder: Any = None
-        self._built: Any = None
-        self._workflow()  # build once, here: not in the first turn's latency
+        from ._nodes import build_workflow
+
+        self.workflow: Any = build_workflow(self.key)
+        # Built once, here: not in the first turn's latency.
+        self._built: Any = self.workflow.build()
 
     def __repr__(self) -> str:
         return f"Agent({self.name!r}, signature={self.signature.__name__}, model={self.model!r})"
@@ -241,20 +247,6 @@ class Agent:
         Version added: 0.1
         """
         return Toolbox(self.tools, owner=self.name) if self.tools else None
-
-    @property
-    def workflow(self) -> Any:
-        """The Kailash ``WorkflowBuilder`` this agent runs."""
-        if self._builder is None:
-            from ._nodes import build_workflow
-
-            self._builder = build_workflow(self.key)
-        return self._builder
-
-    def _workflow(self) -> Any:
-        if self._built is None:
-            self._built = self.workflow.build()
-        return self._built
 
     async def call(
         self,
@@ -322,7 +314,7 @@ class Agent:
             notes=notes,
             toolbox=toolbox if toolbox is not None else self._toolbox,
         )
-        workflow = self._workflow()
+        workflow = self._built
         token = CURRENT_TURN.set(turn)
         try:
             await run_workflow(workflow, json_inputs)

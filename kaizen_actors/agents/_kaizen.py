@@ -40,31 +40,37 @@ DEFAULTS: dict[str, Any] = {
 """The defaults level of every :class:`KaizenConfig`."""
 
 _CHECKS: dict[str, tuple[str, Any]] = {}
+"""Per known key: what it must be (for errors), and its pydantic ``TypeAdapter``
+(``None``: any value but ``None``). Built on first use: pydantic loads late."""
 
 
-def _checks() -> dict[str, Any]:
+def _checks() -> dict[str, tuple[str, Any]]:
     if not _CHECKS:
         from typing import Annotated
 
-        from pydantic import Field
+        from pydantic import Field, TypeAdapter
 
+        types: dict[str, tuple[str, Any]] = {
+            "model": ("a model name or model object", Any),
+            "signature": ("a signature string or class", Any),
+            "instructions": ("text or None", str | None),
+            "temperature": (
+                "a number from 0 to 2 or None",
+                Annotated[float, Field(ge=0, le=2)] | None,
+            ),
+            "max_tokens": ("a positive integer or None", Annotated[int, Field(gt=0)] | None),
+            "max_retries": ("an integer >= 0", Annotated[int, Field(ge=0)]),
+            "memory_enabled": ("true or false", bool),
+            "memory_window": ("an integer >= 1", Annotated[int, Field(ge=1)]),
+            "timeout": (
+                "a positive number of seconds or None",
+                Annotated[float, Field(gt=0)] | None,
+            ),
+        }
         _CHECKS.update(
             {
-                "model": ("a model name or model object", Any),
-                "signature": ("a signature string or class", Any),
-                "instructions": ("text or None", str | None),
-                "temperature": (
-                    "a number from 0 to 2 or None",
-                    Annotated[float, Field(ge=0, le=2)] | None,
-                ),
-                "max_tokens": ("a positive integer or None", Annotated[int, Field(gt=0)] | None),
-                "max_retries": ("an integer >= 0", Annotated[int, Field(ge=0)]),
-                "memory_enabled": ("true or false", bool),
-                "memory_window": ("an integer >= 1", Annotated[int, Field(ge=1)]),
-                "timeout": (
-                    "a positive number of seconds or None",
-                    Annotated[float, Field(gt=0)] | None,
-                ),
+                key: (label, None if tp is Any else TypeAdapter(tp))
+                for key, (label, tp) in types.items()
             }
         )
     return _CHECKS
@@ -76,15 +82,15 @@ def _validate(key: str, value: Any, source: str = "") -> Any:
     check = _checks().get(key)
     if check is None:
         return value
-    label, tp = check
-    if tp is Any:
+    label, adapter = check
+    if adapter is None:
         if value is None:
             raise ConfigError(f"config {key!r} must be {label}, got None{source}", key=key)
         return value
     import pydantic
 
     try:
-        return pydantic.TypeAdapter(tp).validate_python(value)
+        return adapter.validate_python(value)
     except pydantic.ValidationError:
         raise ConfigError(
             f"config {key!r} must be {label}, got {value!r}{source}", key=key

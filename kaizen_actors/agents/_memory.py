@@ -49,16 +49,26 @@ class BufferMemory:
         if window < 1:
             raise ValueError(f"BufferMemory window must be at least 1, got {window}")
         self.window = window
-        self._turns: deque[tuple[dict[str, Any], dict[str, Any]]] = deque(maxlen=window)
+        self._turns: deque[tuple[dict[str, str], dict[str, str]]] = deque(maxlen=window)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._turns)
 
     def add(self, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
-        """Remember one finished turn."""
+        """Remember one finished turn, formatted once as its two chat messages."""
+        from ._prompt import format_inputs
+
+        if len(outputs) == 1 and isinstance(next(iter(outputs.values())), str):
+            reply = next(iter(outputs.values()))
+        else:
+            reply = json.dumps(outputs, ensure_ascii=False, default=str)
+        turn = (
+            {"role": "user", "content": format_inputs(inputs)},
+            {"role": "assistant", "content": reply},
+        )
         with self._lock:
-            self._turns.append((dict(inputs), dict(outputs)))
+            self._turns.append(turn)
 
     def clear(self) -> None:
         """Forget every turn."""
@@ -66,20 +76,9 @@ class BufferMemory:
             self._turns.clear()
 
     def messages(self) -> list[dict[str, str]]:
-        """The remembered turns as chat messages, oldest first."""
-        from ._prompt import format_inputs
-
+        """The remembered turns as chat messages, oldest first (copies: callers may edit them)."""
         with self._lock:
-            turns = list(self._turns)
-        out: list[dict[str, str]] = []
-        for inputs, outputs in turns:
-            out.append({"role": "user", "content": format_inputs(inputs)})
-            if len(outputs) == 1 and isinstance(next(iter(outputs.values())), str):
-                reply = next(iter(outputs.values()))
-            else:
-                reply = json.dumps(outputs, ensure_ascii=False)
-            out.append({"role": "assistant", "content": reply})
-        return out
+            return [dict(message) for turn in self._turns for message in turn]
 
 
 def resolve_memory(memory: Any) -> Memory | None:

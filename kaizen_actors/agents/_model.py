@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ..events import Usage
+from ..events import Usage, add_costs
 from ..messages import ConfigError
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class UsageMeter:
         """Record one finished (or abandoned) model call."""
         self.prompt_tokens += prompt
         self.completion_tokens += completion
-        self.cost = None if cost is None or self.cost is None else self.cost + cost
+        self.cost = add_costs(self.cost, cost)
         self.calls += 1
 
     def to_usage(self) -> Usage:

@@ -270,10 +270,8 @@ class Toolbox:
         """
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
-            # A new loop (a new test, a second asyncio.run): the old sessions
-            # died with their loop's tasks.
+            self._leave_loop()
             self._loop, self._lock = loop, anyio.Lock()
-            self._connections, self._specs, self._routes = [], None, {}
         if self._specs is not None:
             return self._specs
         assert self._lock is not None
@@ -281,6 +279,19 @@ class Toolbox:
             if self._specs is None:
                 self._specs = await self._open()
         return self._specs
+
+    def _leave_loop(self) -> None:
+        """Forget the sessions of the loop used before; close them if it still runs.
+
+        A loop that ended (a finished ``asyncio.run``, a test) cancelled their
+        owner tasks at its end, which stopped the servers; one still running
+        (in another thread) is asked to close them.
+        """
+        old_loop, connections = self._loop, self._connections
+        self._connections, self._specs, self._routes = [], None, {}
+        if old_loop is not None and old_loop.is_running():
+            for connection in connections:
+                asyncio.run_coroutine_threadsafe(connection.aclose(), old_loop)
 
     async def _open(self) -> list[ToolSpec]:
         connections = [MCPConnection(t) for t in self.tools if isinstance(t, MCPServer)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from kaizen_actors.agents import (
     FunctionTool,
     MCPServer,
     ScriptedModel,
+    Toolbox,
     ToolCall,
 )
 from kaizen_actors.agents._litellm import ToolCallAssembler
@@ -102,6 +105,44 @@ async def test_the_server_is_listed_once_and_gone_after_the_agent_closes() -> No
     os.kill(pid, 0)
     await agent.aclose()
     assert_gone(pid)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+async def test_a_toolbox_used_from_a_new_loop_closes_the_old_loops_servers() -> None:
+    toolbox = Toolbox([calc()], owner="t")
+    other = asyncio.new_event_loop()
+    thread = threading.Thread(target=other.run_forever, daemon=True)
+    thread.start()
+    try:
+
+        async def first_pid() -> int:
+            await toolbox.specs()
+            result = await toolbox.call(ToolCall("pid"))
+            return int(result.result)
+
+        future = asyncio.run_coroutine_threadsafe(first_pid(), other)
+        old_pid = await anyio.to_thread.run_sync(future.result, 30)
+        assert alive(old_pid)
+        await toolbox.specs()  # this loop: a fresh session, the other loop's one is closed
+        new_pid = int((await toolbox.call(ToolCall("pid"))).result)
+        assert new_pid != old_pid
+        with anyio.fail_after(10):
+            while alive(old_pid):
+                await anyio.sleep(0.05)
+        await toolbox.aclose()
+        assert_gone(new_pid)
+    finally:
+        other.call_soon_threadsafe(other.stop)
+        await anyio.to_thread.run_sync(thread.join, 10)
+        other.close()
 
 
 @pytest.mark.slow
