@@ -299,11 +299,12 @@ class Agent:
         *,
         admitted: bool = False,
         toolbox: Toolbox | None = None,
+        json_inputs: dict[str, Any] | None = None,
     ) -> AgentResult:
         if not admitted:
             await admit()
-        program = self._program
-        json_inputs = program.inputs_to_json(values)
+        if json_inputs is None:
+            json_inputs = self._program.inputs_to_json(values)
         emitter = _Emitter(run_id, self.name, on_event, seq) if on_event is not None else None
         if emitter is not None:
             await emitter.emit(AgentStarted, round=round, inputs=json_inputs)
@@ -311,6 +312,7 @@ class Agent:
             on_token=emitter.token if emitter is not None else None,
             on_tool=emitter.tool if emitter is not None else None,
             inputs=values,
+            json_inputs=json_inputs,
             notes=notes,
             toolbox=toolbox if toolbox is not None else self._toolbox,
         )
@@ -497,17 +499,18 @@ class AgentStream:
         run_id = self.run_id
         try:
             async with self._send:
-                await self._put(
-                    RunStarted(
-                        run_id=run_id,
-                        seq=0,
-                        agent=name,
-                        inputs=self.agent._program.inputs_to_json(self._values),
-                    )
-                )
+                inputs = self.agent._program.inputs_to_json(self._values)
+                await self._put(RunStarted(run_id=run_id, seq=0, agent=name, inputs=inputs))
                 try:
                     result = await self.agent._turn(
-                        self._values, self._put, run_id, 0, (), 1, admitted=True
+                        self._values,
+                        self._put,
+                        run_id,
+                        0,
+                        (),
+                        1,
+                        admitted=True,
+                        json_inputs=inputs,
                     )
                 except Exception as exc:
                     self._error = exc

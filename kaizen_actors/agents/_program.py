@@ -28,6 +28,7 @@ from ..messages import OutputParseError, ToolError
 from ._model import UsageMeter
 from ._output import FieldStream, InvalidReply, parse_reply
 from ._prompt import build_messages, feedback_messages, system_prompt, tool_messages
+from ._runtime import cancel_pending
 from ._tools import ToolCall, ToolResult
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class TurnState:
     on_token: Callable[[str, str], Awaitable[None]] | None = None
     on_tool: Callable[[ToolResult], Awaitable[None]] | None = None
     inputs: dict[str, Any] | None = None
+    json_inputs: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
     values: dict[str, Any] | None = None
     output: dict[str, Any] | None = None
@@ -114,6 +116,9 @@ class TurnState:
     toolbox: Toolbox | None = field(default=None, repr=False)
     tool_results: list[ToolResult] = field(default_factory=list)
 
+
+_YIELD_EVERY = 32
+"""Streamed chunks between two checkpoints of a turn whose model never suspends."""
 
 CURRENT_TURN: contextvars.ContextVar[TurnState | None] = contextvars.ContextVar(
     "kaizen_actors_turn", default=None
@@ -189,7 +194,9 @@ class Program:
 
         """
         meter = UsageMeter()
-        json_inputs = self.inputs_to_json(values)
+        json_inputs = turn.json_inputs
+        if json_inputs is None:
+            json_inputs = self.inputs_to_json(values)
         history = self.memory.messages() if self.memory is not None else []
         toolbox = turn.toolbox if turn.toolbox is not None else self.toolbox
         offered: list[dict[str, Any]] | None = None
@@ -237,6 +244,7 @@ class Program:
             parts: list[str] = []
             calls: list[ToolCall] = []
             fields = FieldStream(self.outputs) if on_token is not None else None
+            emitted = 0
             if offered is None:
                 stream = self.model.stream(base + transcript, meter)
             else:
@@ -251,9 +259,14 @@ class Program:
                         for name, text in fields.feed(chunk):
                             await on_token(name, text)  # type: ignore[misc]
                         # A cancel requested while emitting (by the consumer,
-                        # possibly from another task) lands here, before the
-                        # next chunk, even when the model never suspends.
-                        await checkpoint()
+                        # from this task or another) or a deadline passed
+                        # lands here, before the next chunk, even when the
+                        # model never suspends. Otherwise the loop gets a turn
+                        # every _YIELD_EVERY chunks: a checkpoint per chunk
+                        # would cost a loop iteration per token.
+                        emitted += 1
+                        if emitted % _YIELD_EVERY == 0 or cancel_pending():
+                            await checkpoint()
             raw = "".join(parts)
             if not calls:
                 return raw

@@ -26,7 +26,7 @@ from typing import Any
 
 import anyio
 
-__all__ = ["admit", "new_run_id", "run_workflow", "shared_runtime"]
+__all__ = ["admit", "cancel_pending", "new_run_id", "run_workflow", "shared_runtime"]
 
 MAX_CONCURRENT_NODES = 1 << 20
 STARTS_PER_ITERATION = 1
@@ -143,3 +143,18 @@ async def run_workflow(workflow: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     """
     results, _kailash_run_id = await shared_runtime().execute_workflow_async(workflow, inputs)
     return results
+
+
+def cancel_pending() -> bool:
+    """Whether the current task is asked to stop, without a trip through the loop.
+
+    True when the task was cancelled (``Task.cancel``: another task, a
+    parent's task group), when an enclosing anyio cancel scope was cancelled
+    (also from this task, which anyio delivers only at the next checkpoint),
+    or when its deadline has passed (its timer has not fired yet). The caller
+    then awaits a checkpoint, where the cancellation lands.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        return True
+    return anyio.current_effective_deadline() <= anyio.current_time()

@@ -213,6 +213,53 @@ async def test_cancelling_a_run_closes_the_model_stream_before_its_next_token() 
     assert len(tokens) == 1
 
 
+class Eager:
+    """A model that streams 1,000 tokens without ever suspending; counts what it yielded."""
+
+    name = "eager"
+
+    def __init__(self) -> None:
+        self.yielded = 0
+
+    async def stream(self, messages: list[dict[str, str]], meter: UsageMeter) -> Any:
+        for i in range(1000):
+            self.yielded += 1
+            yield f" w{i}"
+        meter.add(1, self.yielded, 0.0)
+
+
+async def test_no_token_reaches_a_callback_after_it_cancels_a_model_that_never_waits() -> None:
+    model = Eager()
+    agent = Agent("eager", signature="topic -> text", model=model)
+    tokens: list[Token] = []
+    with anyio.CancelScope() as scope:
+
+        async def on_event(event: Any) -> None:
+            if isinstance(event, Token):
+                tokens.append(event)
+                if len(tokens) == 3:
+                    scope.cancel()
+
+        await agent.call({"topic": "x"}, on_event=on_event)
+    assert scope.cancelled_caught
+    assert len(tokens) == 3
+    assert model.yielded == 3
+
+
+async def test_a_timeout_stops_a_model_that_never_waits() -> None:
+    model = Eager()
+    agent = Agent("eager", signature="topic -> text", model=model)
+
+    async def slow_consumer(event: Any) -> None:
+        if isinstance(event, Token) and event.seq == 5:
+            await anyio.sleep(0.05)  # the deadline passes while this token is handled
+
+    with anyio.move_on_after(0.01) as scope:
+        await agent.call({"topic": "x"}, on_event=slow_consumer)
+    assert scope.cancelled_caught
+    assert model.yielded < 1000
+
+
 async def test_leaving_a_stream_early_stops_the_model() -> None:
     model = SlowModel(delay=0.001)
     agent = Agent("slow", signature="topic -> text", model=model)

@@ -111,16 +111,24 @@ async def test_an_assignment_to_an_unknown_worker_is_reported_not_fatal() -> Non
 
 
 class Gauge:
-    """A model that counts how many of its streams are open at once."""
+    """A model that counts how many of its streams are open at once.
+
+    Each stream stays open until ``Gauge.hold`` streams are open together, so
+    the count does not depend on how fast the loop starts the workers.
+    """
 
     name = "gauge"
     running = 0
     most = 0
+    hold = 1
 
     async def stream(self, messages, meter):  # type: ignore[no-untyped-def]
         Gauge.running += 1
         Gauge.most = max(Gauge.most, Gauge.running)
         try:
+            with anyio.fail_after(10):
+                while Gauge.most < Gauge.hold:
+                    await anyio.sleep(0.001)
             for word in ("one", " two", " three"):
                 await anyio.lowlevel.checkpoint()
                 yield word
@@ -131,7 +139,7 @@ class Gauge:
 
 @pytest.mark.parametrize(("limit", "expected"), [(2, 2), (None, 4)])
 async def test_max_parallel_limits_worker_turns_at_once(limit: int | None, expected: int) -> None:
-    Gauge.most = 0
+    Gauge.most, Gauge.hold = 0, expected
     workers = [Agent(f"w{i}", signature="task -> result", model=Gauge()) for i in range(4)]
     supervisor = lead(plan(*[(f"w{i}", "x") for i in range(4)]), "done")
     async with team(pattern=SupervisorWorker(supervisor, workers, max_parallel=limit)) as t:
