@@ -4,6 +4,8 @@ The run executes in a producer task in the team's task group and writes its
 events into a bounded anyio memory object stream; the iterator reads them
 and stamps ``run_id`` and a gap-free ``seq`` as it hands them out, so the
 order of ``seq`` is the order of the stream even when agents run in parallel.
+Each event object is made for this one stream (by an agent's turn, or decoded
+from the wire), so it is stamped in place rather than copied.
 
 Backpressure: at most ``buffer`` events (256 by default) wait in the stream.
 When the consumer falls behind, the next agent to emit an event waits for
@@ -18,7 +20,6 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from msgspec.structs import replace
 
 from ..events import RunFailed
 from ..messages import SystemStopped
@@ -176,7 +177,9 @@ class RunStream:
             raise StopAsyncIteration from None
         seq = self._seq
         self._seq = seq + 1
-        return replace(event, run_id=self.run_id, seq=seq)
+        event.run_id = self.run_id
+        event.seq = seq
+        return event
 
     async def __aenter__(self) -> RunStream:
         self._start()
