@@ -74,6 +74,18 @@ class KaizenLLMAgentNode(KaizenNode):
         self._agent_key = kwargs.get("agent")
         super().__init__(**kwargs)
 
+    def _safe_compare(self, value1: Any, value2: Any) -> bool:
+        # Kailash compares inputs when it caches a node's parameter mapping (on
+        # each node's first run) and first tries ``import pandas`` and ``import
+        # numpy`` to spot frames and arrays. Where they are not installed, each
+        # failed import searches sys.path on disk, on the event loop, for every
+        # new agent. This node's inputs are JSON-compatible values: plain
+        # equality is the right comparison.
+        try:
+            return bool(value1 == value2)
+        except (ValueError, TypeError):
+            return False
+
     def get_parameters(self) -> dict[str, NodeParameter]:
         """``agent`` plus the signature's input fields."""
         params = {

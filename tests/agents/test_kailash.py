@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import pytest
 from kailash.nodes.base import NodeRegistry
 from kailash.runtime.async_local import AsyncLocalRuntime
@@ -97,3 +100,28 @@ def test_kaizen_registers_custom_node_types() -> None:
     assert NodeRegistry.get("EchoNode") is EchoNode
     with pytest.raises(TypeError):
         ka_framework.register_node_type(int)
+
+
+class _ImportWatch:
+    """A meta path finder that records which modules were searched for."""
+
+    def __init__(self) -> None:
+        self.searched: list[str] = []
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        self.searched.append(name)
+
+
+@pytest.mark.anyio
+async def test_a_new_agents_first_turn_searches_for_no_module() -> None:
+    # A module search reads the disk on the event loop: Kailash's first run of
+    # a node would try `import pandas` and `import numpy` for every new agent.
+    await Agent("warm", signature="q -> a", model=ScriptedModel(respond=lambda m: "x")).run(q="w")
+    agent = Agent("fresh", signature="q -> a", model=ScriptedModel(respond=lambda m: "x"))
+    watch = _ImportWatch()
+    sys.meta_path.insert(0, watch)
+    try:
+        await agent.run(q="first")
+    finally:
+        sys.meta_path.remove(watch)
+    assert watch.searched == []
