@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.set_defaults(func=_demo)
     add_serve_parser(commands)
     bench = commands.add_parser("bench", help="run a benchmark suite of a source checkout")
-    bench.add_argument("suite", choices=["actors", "agents", "team", "nats"])
+    bench.add_argument("suite", choices=["actors", "agents", "tools", "team", "cancel", "nats"])
     bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")
     bench.set_defaults(func=_bench)
     args = parser.parse_args(argv)
