@@ -69,7 +69,9 @@ class MCPServer:
     Give either a ``command`` (run as a subprocess, spoken to over stdio) or
     a ``url`` (streamable HTTP). Nothing starts here: an agent starts the
     server when it first needs its tools, lists them once, and stops it when
-    the agent is closed (``await agent.aclose()``) or its actor stops.
+    the agent is closed (``await agent.aclose()``) or its actor stops. A
+    server that exits while in use fails the call in flight (the model sees
+    an error result saying so) and is started again for the next call.
 
     Args:
         command: the executable, e.g. ``"uvx"`` or ``sys.executable``.
@@ -152,9 +154,11 @@ class MCPConnection:
         self._closing = anyio.Event()
         self._error: BaseException | None = None
         self._errlog: Any = None
+        self.lost = False
+        """Whether the server went away (its connection closed) while in use."""
 
     def __repr__(self) -> str:
-        state = "live" if self._client is not None else "idle"
+        state = "lost" if self.lost else "live" if self._client is not None else "idle"
         return f"<MCPConnection {self.server.name!r} {state}>"
 
     async def start(self) -> None:
@@ -190,10 +194,11 @@ class MCPConnection:
         """Call one tool; return its result text and whether it is an error.
 
         A protocol error, a lost connection or a call past the timeout come
-        back as error text too, for the model to see.
+        back as error text too, for the model to see. A closed connection (the
+        server exited) also sets :attr:`lost`, so that its owner restarts it.
         """
         client = self._client
-        if client is None:
+        if client is None or self.lost:
             return f"MCP server {self.server.name!r} is not running", True
         timeout = self.server.timeout
         try:
@@ -202,6 +207,13 @@ class MCPConnection:
         except TimeoutError:
             return f"tool {name!r} timed out after {timeout:g} s", True
         except Exception as exc:
+            if getattr(exc, "code", None) == _connection_closed():
+                self.lost = True
+                return (
+                    f"tool {name!r} failed: MCP server {self.server.name!r} exited "
+                    "(its connection closed); it is started again for the next call",
+                    True,
+                )
             return f"tool {name!r} failed: {_describe_error(exc)}", True
         return result_text(result), bool(getattr(result, "is_error", False))
 
@@ -284,6 +296,13 @@ class MCPConnection:
         except (OSError, ValueError):
             return ""
         return text.strip()
+
+
+def _connection_closed() -> int:
+    """The JSON-RPC error code mcp gives calls on a closed connection."""
+    from mcp_types import CONNECTION_CLOSED
+
+    return int(CONNECTION_CLOSED)
 
 
 async def _list_all(client: Any) -> list[Any]:

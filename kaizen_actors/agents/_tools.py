@@ -16,6 +16,7 @@ import asyncio
 import functools
 import inspect
 import json
+import logging
 import typing
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,8 @@ __all__ = [
     "Toolbox",
     "resolve_tools",
 ]
+
+logger = logging.getLogger("kaizen_actors.tools")
 
 
 class ToolCall(msgspec.Struct, kw_only=False):
@@ -353,7 +356,11 @@ class Toolbox:
         elif isinstance(route, FunctionTool):
             text, failed = await route.call(call.arguments)
         else:
-            text, failed = await route.call_tool(call.name, call.arguments)
+            connection = await self._restart(route) if route.lost else route
+            if isinstance(connection, str):
+                text, failed = connection, True
+            else:
+                text, failed = await connection.call_tool(call.name, call.arguments)
         return ToolResult(
             tool=call.name,
             arguments=call.arguments,
@@ -361,6 +368,33 @@ class Toolbox:
             result=text,
             error=text if failed else None,
         )
+
+    async def _restart(self, lost: MCPConnection) -> MCPConnection | str:
+        """A new connection to the server ``lost`` was connected to, or why there is none.
+
+        Concurrent callers share one restart. The lost connection is closed
+        first (its server process reaped); when the new one cannot start, the
+        next call tries again.
+        """
+        assert self._lock is not None
+        async with self._lock:
+            if lost not in self._connections:  # restarted by another call, or closed
+                for connection in self._connections:
+                    if connection.server is lost.server:
+                        return connection
+                return f"MCP server {lost.server.name!r} was closed"
+            await lost.aclose()
+            fresh = MCPConnection(lost.server)
+            try:
+                await fresh.start()
+            except ToolError as exc:
+                return f"MCP server {lost.server.name!r} exited and did not start again: {exc}"
+            self._connections = [fresh if c is lost else c for c in self._connections]
+            self._routes = {n: fresh if r is lost else r for n, r in self._routes.items()}
+            logger.warning(
+                "MCP server %r of %r exited; started it again", lost.server.name, self.owner
+            )
+            return fresh
 
     async def call_all(self, calls: list[ToolCall]) -> list[ToolResult]:
         """Run calls concurrently; results in the calls' order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -143,6 +144,26 @@ async def test_a_toolbox_used_from_a_new_loop_closes_the_old_loops_servers() -> 
         other.call_soon_threadsafe(other.stop)
         await anyio.to_thread.run_sync(thread.join, 10)
         other.close()
+
+
+@pytest.mark.slow
+async def test_a_server_that_dies_is_reported_to_the_model_then_started_again() -> None:
+    toolbox = Toolbox([calc()], owner="t")
+    try:
+        await toolbox.specs()
+        old_pid = int((await toolbox.call(ToolCall("pid"))).result)
+        os.kill(old_pid, signal.SIGKILL)
+        with anyio.fail_after(10):  # the call in flight when the pipe closes fails too
+            failed = await toolbox.call(ToolCall("pid"))
+        assert failed.error is not None and "exited" in failed.error
+        again = await toolbox.call(ToolCall("add", {"a": 2, "b": 3}))
+        assert again.error is None and again.result == "5"
+        new_pid = int((await toolbox.call(ToolCall("pid"))).result)
+        assert new_pid != old_pid
+        assert_gone(old_pid)  # the lost session was closed and its process reaped
+    finally:
+        await toolbox.aclose()
+    assert_gone(new_pid)
 
 
 @pytest.mark.slow
