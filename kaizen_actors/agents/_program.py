@@ -28,7 +28,7 @@ from ..messages import OutputParseError, ToolError
 from ._model import UsageMeter
 from ._output import FieldStream, InvalidReply, parse_reply
 from ._prompt import build_messages, feedback_messages, system_prompt, tool_messages
-from ._runtime import cancel_pending
+from ._runtime import CancelProbe
 from ._tools import ToolCall, ToolResult
 
 if TYPE_CHECKING:
@@ -240,6 +240,7 @@ class Program:
     ) -> str:
         """Call the model, and its tools, until it replies without tool calls; return that reply."""
         on_token = turn.on_token
+        cancel_pending = CancelProbe()
         while True:
             parts: list[str] = []
             calls: list[ToolCall] = []

@@ -26,7 +26,7 @@ from typing import Any
 
 import anyio
 
-__all__ = ["admit", "cancel_pending", "new_run_id", "run_workflow", "shared_runtime"]
+__all__ = ["CancelProbe", "admit", "new_run_id", "run_workflow", "shared_runtime"]
 
 MAX_CONCURRENT_NODES = 1 << 20
 STARTS_PER_ITERATION = 1
@@ -145,16 +145,26 @@ async def run_workflow(workflow: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     return results
 
 
-def cancel_pending() -> bool:
-    """Whether the current task is asked to stop, without a trip through the loop.
+class CancelProbe:
+    """Tells whether the task that made it is asked to stop, without a trip through the loop.
 
-    True when the task was cancelled (``Task.cancel``: another task, a
-    parent's task group), when an enclosing anyio cancel scope was cancelled
-    (also from this task, which anyio delivers only at the next checkpoint),
-    or when its deadline has passed (its timer has not fired yet). The caller
-    then awaits a checkpoint, where the cancellation lands.
+    Made once per streaming turn (the task and the loop's clock are looked up
+    then, not per token). A call is true when the task was cancelled
+    (``Task.cancel``: another task, a parent's task group), when an enclosing
+    anyio cancel scope was cancelled (also from this task, which anyio
+    delivers only at the next checkpoint), or when its deadline has passed
+    (its timer has not fired yet). The caller then awaits a checkpoint, where
+    the cancellation lands.
     """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        return True
-    return anyio.current_effective_deadline() <= anyio.current_time()
+
+    __slots__ = ("_task", "_time")
+
+    def __init__(self) -> None:
+        self._task = asyncio.current_task()
+        self._time = asyncio.get_running_loop().time  # anyio's clock on asyncio
+
+    def __call__(self) -> bool:
+        task = self._task
+        if task is not None and task.cancelling():
+            return True
+        return anyio.current_effective_deadline() <= self._time()
