@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,8 +26,7 @@ __all__ = [
 RestartType = Literal["permanent", "transient", "temporary"]
 
 
-@dataclass(frozen=True)
-class Backoff:
+class Backoff(msgspec.Struct, frozen=True):
     """Delay before the n-th restart within the intensity window.
 
     The delay is ``min * 2 ** (n - 1)`` capped at ``max``, then spread by
@@ -53,8 +53,7 @@ class Backoff:
         return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
 
 
-@dataclass(frozen=True)
-class Strategy:
+class Strategy(msgspec.Struct, frozen=True):
     """Base of the restart strategies.
 
     Attributes:
@@ -67,7 +66,7 @@ class Strategy:
 
     max_restarts: int = 3
     within: float = 5.0
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: Backoff = msgspec.field(default_factory=Backoff)
 
     def __post_init__(self) -> None:
         if self.max_restarts < 0:
@@ -80,8 +79,7 @@ class Strategy:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class OneForOne(Strategy):
+class OneForOne(Strategy, frozen=True):
     """Restart only the child that failed.
 
     Version added: 0.1
@@ -92,8 +90,7 @@ class OneForOne(Strategy):
         return [failed]
 
 
-@dataclass(frozen=True)
-class OneForAll(Strategy):
+class OneForAll(Strategy, frozen=True):
     """Restart every child when one fails.
 
     Version added: 0.1
@@ -104,8 +101,7 @@ class OneForAll(Strategy):
         return list(children)
 
 
-@dataclass(frozen=True)
-class RestForOne(Strategy):
+class RestForOne(Strategy, frozen=True):
     """Restart the failed child and the children started after it.
 
     Version added: 0.1
@@ -116,8 +112,7 @@ class RestForOne(Strategy):
         return children[children.index(failed) :] if failed in children else [failed]
 
 
-@dataclass(frozen=True)
-class ChildSpec:
+class ChildSpec(msgspec.Struct, frozen=True):
     """How a supervisor starts and restarts one child.
 
     Attributes:

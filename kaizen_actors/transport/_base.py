@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import anyio
 
 from ..messages import AskTimeout
+from ._deadlines import loop_deadlines
 
 __all__ = ["Deliver", "EventSink", "Replier", "ReplySlot", "Transport"]
 
@@ -54,11 +55,6 @@ class Deliver(Protocol):
 _TIMED_OUT = object()
 
 
-def _expire(future: asyncio.Future[Any]) -> None:
-    if not future.done():
-        future.set_result(_TIMED_OUT)
-
-
 class ReplySlot:
     """A one-shot slot an ``ask`` waits on for its reply.
 
@@ -66,11 +62,12 @@ class ReplySlot:
     cancellation); whoever replies later learns it from ``set_result``'s
     return value and records the reply as a dead letter.
 
-    On asyncio it waits on a bare future with a loop timer, a fraction of
-    the cost of an anyio cancel scope; on other backends it uses anyio.
+    On asyncio it waits on a bare future whose deadline shares the loop's
+    one ask timer (:mod:`._deadlines`), a fraction of the cost of an anyio
+    cancel scope or a timer per ask; on other backends it uses anyio.
     """
 
-    __slots__ = ("_cancel", "_waiter", "abandoned", "done", "error", "value")
+    __slots__ = ("_cancel", "_waiter", "abandoned", "deadline", "done", "error", "value")
 
     def __init__(self) -> None:
         self._cancel: Callable[[], None] | None = None
@@ -79,6 +76,7 @@ class ReplySlot:
         self.error: BaseException | None = None
         self.done = False
         self.abandoned = False
+        self.deadline = 0.0
 
     def set_result(self, value: Any) -> bool:
         """Deliver the reply; returns False when nobody waits for it any more."""
@@ -142,16 +140,19 @@ class ReplySlot:
             raise AskTimeout(f"no reply from {recipient!r} within {timeout:g} s")
         return self._outcome()
 
+    def settled(self) -> bool:
+        """Whether the asyncio wait is over (replied, failed, expired or cancelled)."""
+        return self._waiter.done()
+
+    def expire(self, timeout: float) -> None:
+        """End the asyncio wait as timed out."""
+        self._waiter.set_result(_TIMED_OUT)
+
     async def _wait_asyncio(self, loop: asyncio.AbstractEventLoop, timeout: float) -> bool:
         future = self._waiter = loop.create_future()
-        if timeout == math.inf:
-            await future
-            return False
-        handle = loop.call_later(max(timeout, 0.0), _expire, future)
-        try:
-            return await future is _TIMED_OUT
-        finally:
-            handle.cancel()
+        if timeout != math.inf:
+            loop_deadlines(loop).add(timeout, self)
+        return await future is _TIMED_OUT
 
     async def _wait_anyio(self, timeout: float) -> bool:
         event = self._waiter = anyio.Event()

@@ -4,8 +4,7 @@ Every ask gets the reply subject ``<inbox>.<id>`` and, when it takes events,
 ``<inbox>.e<id>``; a tell gets ``<inbox>.t<id>`` for its status; event
 credit for the asks this transport serves arrives on ``<inbox>.c<flow>``
 (:mod:`._nats_flow`). One wildcard subscription receives all of them. Deadlines share one loop timer
-per distinct timeout (asks with the same timeout expire in the order they
-were sent), so an ask costs a dict entry and a future, not a timer each.
+(:mod:`._deadlines`), so an ask costs a dict entry and a future, not a timer each.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..events import decode_event
 from ..messages import ActorNotFound, AskTimeout, DecodeError, KaizenError, decode
+from ._deadlines import Deadlines
 from ._frames import decode_reply
 from ._nats_flow import CreditGrant
 
@@ -63,6 +63,14 @@ class _Pending:
             future.set_exception(error)
         self.notify()
 
+    def settled(self) -> bool:
+        """Whether the ask has its reply or error, or was cancelled."""
+        return self.future.done()
+
+    def expire(self, timeout: float) -> None:
+        """Fail the ask: no reply within ``timeout`` seconds."""
+        self.settle(error=AskTimeout(f"no reply from {self.name!r} within {timeout:g} s"))
+
     def notify(self) -> None:
         """Wake the loop that hands events to the asker."""
         wake = self.wake
@@ -102,9 +110,7 @@ class ReplyInbox:
         self._abandoned: OrderedDict[str, _Pending] = OrderedDict()
         self._tells: list[Any] = [None] * _TELLS_KEPT
         self._tell_ids = itertools.count(1)
-        self._deadlines: dict[float, deque[_Pending]] = {}
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at = 0.0
+        self._deadlines: Deadlines | None = None
 
     # -- asks ------------------------------------------------------------------------
 
@@ -120,39 +126,11 @@ class ReplyInbox:
             pending.grant = CreditGrant()
         self.asks[ask_id] = pending
         if timeout != float("inf"):
-            pending.deadline = deadline = loop.time() + max(timeout, 0.0)
-            queue = self._deadlines.get(timeout)
-            if queue is None:
-                queue = self._deadlines[timeout] = deque()
-            queue.append(pending)
-            if self._timer is None or deadline < self._timer_at:
-                self._arm(loop, deadline)
+            deadlines = self._deadlines
+            if deadlines is None:
+                deadlines = self._deadlines = Deadlines(loop)
+            deadlines.add(timeout, pending)
         return ask_id, pending
-
-    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_at = when
-        self._timer = loop.call_at(when, self._expire)
-
-    def _expire(self) -> None:
-        self._timer = None
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        soonest = float("inf")
-        for timeout, queue in list(self._deadlines.items()):
-            while queue and (queue[0].future.done() or queue[0].deadline <= now):
-                pending = queue.popleft()
-                if not pending.future.done():
-                    pending.settle(
-                        error=AskTimeout(f"no reply from {pending.name!r} within {timeout:g} s")
-                    )
-            if queue:
-                soonest = min(soonest, queue[0].deadline)
-            else:
-                del self._deadlines[timeout]
-        if soonest != float("inf"):
-            self._arm(loop, soonest)
 
     async def wait(self, ask_id: str, pending: _Pending, on_event: EventSink | None) -> Any:
         """Wait for the reply of ask ``ask_id`` and return it, or raise its error.
@@ -208,9 +186,9 @@ class ReplyInbox:
 
     def close(self) -> None:
         """Stop the deadline timer."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if self._deadlines is not None:
+            self._deadlines.close()
+            self._deadlines = None
 
     # -- tells -----------------------------------------------------------------------
 

@@ -175,3 +175,24 @@ async def test_events_emitted_by_a_handler_reach_the_askers_callback(systems) ->
 
     assert await client.ref("emitter").ask(Ping(), on_event=on_event) == "done"
     assert seen == [Ping(0), Ping(1), Ping(2)]
+
+
+async def test_asks_with_different_timeouts_each_expire_at_their_own(systems) -> None:
+    host, client = systems
+    release = anyio.Event()
+    await host.spawn(lambda: Recorder(release=release), name="rec")
+    ref = client.ref("rec")
+    expired: list[str] = []
+
+    async def ask(label: str, timeout: float) -> None:
+        with pytest.raises(ka.AskTimeout):
+            await ref.ask(Hold(), timeout=timeout)
+        expired.append(label)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ask, "long", 0.5)
+        await anyio.lowlevel.checkpoint()
+        tg.start_soon(ask, "short", 0.02)  # made later, due sooner
+    release.set()
+    assert expired == ["short", "long"]
+    assert await ref.ask(Ping(4), timeout=5) == 4
