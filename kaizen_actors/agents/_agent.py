@@ -15,6 +15,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from anyio.lowlevel import checkpoint
 
 from ..events import (
     AgentFinished,
@@ -26,6 +27,7 @@ from ..events import (
     ToolCalled,
 )
 from ..messages import ConfigError, error_type_name
+from ._channel import Channel
 from ._memory import resolve_memory
 from ._model import accepts_tools, resolve_model
 from ._program import CURRENT_TURN, Prediction, Program, TurnState
@@ -426,9 +428,7 @@ class AgentStream:
         self.run_id = new_run_id()
         self.result: AgentResult | None = None
         self._values = values
-        self._send: Any
-        self._recv: Any
-        self._send, self._recv = anyio.create_memory_object_stream(buffer)
+        self._events: Channel[Event] = Channel(buffer)
         self._task: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
         self._count = 0
@@ -454,21 +454,19 @@ class AgentStream:
             # Kailash is asyncio-only, so the producer is an asyncio task; it
             # is cancelled and awaited by aclose().
             self._task = asyncio.get_running_loop().create_task(self._produce())
+        events = self._events
         try:
-            # Take buffered events without a loop iteration each (a checkpoint
-            # per event would halve throughput), but yield every so often.
-            if self._nowait < _NOWAIT_RUN:
-                try:
-                    event = self._recv.receive_nowait()
-                except anyio.WouldBlock:
-                    pass
-                else:
+            # Buffered events are taken without a loop iteration each (a
+            # checkpoint per event would halve throughput); yield every so often.
+            if events:
+                if self._nowait < _NOWAIT_RUN:
                     self._nowait += 1
-                    return event
+                    return events.get_nowait()
+                await checkpoint()
             self._nowait = 0
-            return await self._recv.receive()
+            return await events.get()
         except anyio.EndOfStream:
-            self._recv.close()
+            self._events.close()
             await self._task
             if self._error is not None:
                 error, self._error = self._error, None
@@ -481,7 +479,7 @@ class AgentStream:
     async def aclose(self) -> None:
         """Stop the turn (if it still runs) and wait until it stopped."""
         task = self._task
-        self._recv.close()
+        self._events.close()
         if task is not None and not task.done():
             task.cancel()
             with anyio.CancelScope(shield=True):
@@ -489,16 +487,14 @@ class AgentStream:
 
     async def _put(self, event: Event) -> None:
         self._count += 1
-        try:
-            self._send.send_nowait(event)
-        except anyio.WouldBlock:
-            await self._send.send(event)
+        if not self._events.offer(event):
+            await self._events.put(event)
 
     async def _produce(self) -> None:
         name = self.agent.name
         run_id = self.run_id
         try:
-            async with self._send:
+            try:
                 inputs = self.agent._program.inputs_to_json(self._values)
                 await self._put(RunStarted(run_id=run_id, seq=0, agent=name, inputs=inputs))
                 try:
@@ -534,5 +530,7 @@ class AgentStream:
                         usage=result.usage,
                     )
                 )
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            finally:
+                self._events.end()
+        except anyio.BrokenResourceError:
             pass  # the consumer went away

@@ -1,7 +1,7 @@
 """``RunStream``: the events of one team run, as an async iterator.
 
 The run executes in a producer task in the team's task group and writes its
-events into a bounded anyio memory object stream; the iterator reads them
+events into a bounded channel (``agents._channel``); the iterator reads them
 and stamps ``run_id`` and a gap-free ``seq`` as it hands them out, so the
 order of ``seq`` is the order of the stream even when agents run in parallel.
 Each event object is made for this one stream (by an agent's turn, or decoded
@@ -16,11 +16,11 @@ plus one waiting event per agent in flight. Nothing is dropped.
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ..agents._channel import Channel
 from ..events import RunFailed
 from ..messages import SystemStopped
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from anyio.abc import TaskGroup
-    from anyio.streams.memory import MemoryObjectSendStream
 
     from ..events import Event
     from ._result import TeamResult
@@ -50,11 +49,11 @@ class _Producer:
     iterator be garbage-collected, and its ``__del__`` cancel the run.
     """
 
-    __slots__ = ("done", "error", "result", "run", "scope", "send", "tracker")
+    __slots__ = ("done", "error", "events", "result", "run", "scope", "tracker")
 
-    def __init__(self, run: Run, send: MemoryObjectSendStream[Event], tracker: Any) -> None:
+    def __init__(self, run: Run, events: Channel[Event], tracker: Any) -> None:
         self.run = run
-        self.send = send
+        self.events = events
         self.tracker = tracker
         self.scope = anyio.CancelScope()
         self.done = anyio.Event()
@@ -62,21 +61,18 @@ class _Producer:
         self.error: BaseException | None = None
 
     async def sink(self, event: Event) -> None:
-        send = self.send
+        events = self.events
+        if events.offer(event):
+            return
         try:
-            send.send_nowait(event)
-        except anyio.WouldBlock:
-            try:
-                await send.send(event)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                self.scope.cancel()  # the consumer is gone: stop the run
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            self.scope.cancel()
+            await events.put(event)
+        except anyio.BrokenResourceError:
+            self.scope.cancel()  # the consumer is gone: stop the run
 
     async def produce(self) -> None:
         # tracker._run_started() was called when the task was started.
         try:
-            with self.send, self.scope:
+            with self.scope:
                 try:
                     self.result = await self.run.execute()
                 except Exception as exc:  # the run's RunFailed is already in the stream
@@ -85,6 +81,7 @@ class _Producer:
                     self._cancelled()
                     raise
         finally:
+            self.events.end()
             self.done.set()
             if self.tracker is not None:
                 self.tracker._run_ended()
@@ -98,8 +95,7 @@ class _Producer:
             error="the run was cancelled (its team exited)",
             error_type="Cancelled",
         )
-        with contextlib.suppress(anyio.WouldBlock, anyio.BrokenResourceError):
-            self.send.send_nowait(event)
+        self.events.offer(event)
 
 
 class RunStream:
@@ -129,8 +125,8 @@ class RunStream:
     def __init__(
         self, run: Run, task_group: TaskGroup, buffer: int = DEFAULT_BUFFER, tracker: Any = None
     ) -> None:
-        send, self._recv = anyio.create_memory_object_stream[Any](buffer)
-        self._producer = _Producer(run, send, tracker)
+        self._events: Channel[Event] = Channel(buffer)
+        self._producer = _Producer(run, self._events, tracker)
         run._sink = self._producer.sink
         self._tg = task_group
         self._started = False
@@ -154,7 +150,7 @@ class RunStream:
             try:
                 self._tg.start_soon(producer.produce, name=f"team run {self.run_id}")
             except RuntimeError:
-                producer.send.close()
+                producer.events.end()
                 raise SystemStopped("the team has stopped; use team.stream() inside it") from None
             if producer.tracker is not None:
                 producer.tracker._run_started()
@@ -165,15 +161,10 @@ class RunStream:
     async def __anext__(self) -> Event:
         if not self._started:
             self._start()
-        recv = self._recv
+        events = self._events
         try:
-            event = recv.receive_nowait()
-        except anyio.WouldBlock:
-            try:
-                event = await recv.receive()
-            except anyio.EndOfStream:
-                raise StopAsyncIteration from None
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            event = events.get_nowait() if events else await events.get()
+        except anyio.EndOfStream:
             raise StopAsyncIteration from None
         seq = self._seq
         self._seq = seq + 1
@@ -199,10 +190,9 @@ class RunStream:
         Safe to call twice, and after the run finished.
         """
         producer = self._producer
-        self._recv.close()
+        self._events.close()
         if not self._started:
             self._started = True
-            producer.send.close()
             return
         producer.scope.cancel()
         with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_WAIT):
@@ -213,8 +203,6 @@ class RunStream:
         producer = getattr(self, "_producer", None)
         if producer is None:
             return
-        self._recv.close()
-        if not self._started:
-            producer.send.close()
-        elif not producer.done.is_set():
+        self._events.close()
+        if self._started and not producer.done.is_set():
             producer.scope.cancel()
