@@ -82,10 +82,9 @@ class _StartGate:
     queue in order and are woken a few per iteration.
     """
 
-    __slots__ = ("_admitted", "_loop", "_scheduled", "_waiters")
+    __slots__ = ("_admitted", "_scheduled", "_waiters")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self) -> None:
         self._admitted = 0
         self._scheduled = False
         self._waiters: deque[anyio.Event] = deque()
@@ -93,7 +92,7 @@ class _StartGate:
     def _schedule(self) -> None:
         if not self._scheduled:
             self._scheduled = True
-            self._loop.call_soon(self._next_iteration)
+            asyncio.get_running_loop().call_soon(self._next_iteration)
 
     def _next_iteration(self) -> None:
         self._scheduled = False
@@ -130,7 +129,7 @@ async def admit() -> None:
     loop = asyncio.get_running_loop()
     gate = _gates.get(loop)
     if gate is None:
-        gate = _gates[loop] = _StartGate(loop)
+        gate = _gates[loop] = _StartGate()
     await gate.enter()
 
 

@@ -135,6 +135,10 @@ class ReplySlot:
             if self._cancel is not None and not self.done:
                 self._cancel()
             raise
+        finally:
+            # The slot may outlive the wait (in the loop's deadline queue):
+            # it must not keep the handler's cell, or the loop, alive.
+            self._cancel = None
         if expired and not self.done:
             self.abandoned = True
             raise AskTimeout(f"no reply from {recipient!r} within {timeout:g} s")
@@ -142,7 +146,8 @@ class ReplySlot:
 
     def settled(self) -> bool:
         """Whether the asyncio wait is over (replied, failed, expired or cancelled)."""
-        return self._waiter.done()
+        waiter = self._waiter
+        return waiter is None or bool(waiter.done())
 
     def expire(self, timeout: float) -> None:
         """End the asyncio wait as timed out."""
@@ -152,7 +157,10 @@ class ReplySlot:
         future = self._waiter = loop.create_future()
         if timeout != math.inf:
             loop_deadlines(loop).add(timeout, self)
-        return await future is _TIMED_OUT
+        try:
+            return await future is _TIMED_OUT
+        finally:
+            self._waiter = None
 
     async def _wait_anyio(self, timeout: float) -> bool:
         event = self._waiter = anyio.Event()

@@ -11,12 +11,11 @@ fires, so a queue holds about the asks in flight.
 
 from __future__ import annotations
 
+import asyncio
+import math
 import weakref
 from collections import deque
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    import asyncio
+from typing import Protocol
 
 __all__ = ["Deadlines", "Expiring", "loop_deadlines"]
 
@@ -36,22 +35,21 @@ class Expiring(Protocol):
 class Deadlines:
     """Expires the waits of one event loop with a single timer.
 
-    Args:
-        loop: the loop whose clock and timer are used.
-
+    It holds no reference to its loop (the loop's timer refers to it, not the
+    other way round), so a per-loop registry keyed weakly by the loop lets
+    the loop go when it is closed and dropped.
     """
 
-    __slots__ = ("_loop", "_queues", "_timer", "_timer_at")
+    __slots__ = ("_queues", "_timer_at")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self) -> None:
         self._queues: dict[float, deque[Expiring]] = {}
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at = 0.0
+        self._timer_at = math.inf
 
     def add(self, timeout: float, wait: Expiring) -> None:
         """Expire ``wait`` after ``timeout`` seconds (finite) unless it settles first."""
-        deadline = wait.deadline = self._loop.time() + max(timeout, 0.0)
+        loop = asyncio.get_running_loop()
+        deadline = wait.deadline = loop.time() + max(timeout, 0.0)
         queue = self._queues.get(timeout)
         if queue is None:
             queue = self._queues[timeout] = deque()
@@ -59,30 +57,32 @@ class Deadlines:
             while queue and queue[0].settled():
                 queue.popleft()
         queue.append(wait)
-        if self._timer is None or deadline < self._timer_at:
-            self._arm(deadline)
+        if deadline < self._timer_at:
+            self._arm(loop, deadline)
 
     def __len__(self) -> int:
         """Waits queued, settled ones not yet dropped included."""
         return sum(len(queue) for queue in self._queues.values())
 
     def close(self) -> None:
-        """Stop the timer; waits still queued no longer expire."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        """Forget every wait; a timer still armed fires and finds nothing to do."""
         self._queues.clear()
+        self._timer_at = math.inf
 
-    def _arm(self, when: float) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        # A timer armed for a later time is not cancelled (that would mean
+        # keeping its handle, and with it the loop): it fires and, no longer
+        # the one awaited, returns.
         self._timer_at = when
-        self._timer = self._loop.call_at(when, self._expire)
+        loop.call_at(when, self._expire, when)
 
-    def _expire(self) -> None:
-        self._timer = None
-        now = self._loop.time()
-        soonest = float("inf")
+    def _expire(self, when: float) -> None:
+        if when != self._timer_at:
+            return
+        self._timer_at = math.inf
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        soonest = math.inf
         for timeout, queue in list(self._queues.items()):
             while queue and (queue[0].settled() or queue[0].deadline <= now):
                 wait = queue.popleft()
@@ -92,8 +92,8 @@ class Deadlines:
                 soonest = min(soonest, queue[0].deadline)
             else:
                 del self._queues[timeout]
-        if soonest != float("inf"):
-            self._arm(soonest)
+        if soonest != math.inf:
+            self._arm(loop, soonest)
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = (
@@ -105,5 +105,5 @@ def loop_deadlines(loop: asyncio.AbstractEventLoop) -> Deadlines:
     """The :class:`Deadlines` shared by the in-process asks of ``loop``."""
     deadlines = _by_loop.get(loop)
     if deadlines is None:
-        deadlines = _by_loop[loop] = Deadlines(loop)
+        deadlines = _by_loop[loop] = Deadlines()
     return deadlines

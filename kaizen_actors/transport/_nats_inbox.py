@@ -128,7 +128,7 @@ class ReplyInbox:
         if timeout != float("inf"):
             deadlines = self._deadlines
             if deadlines is None:
-                deadlines = self._deadlines = Deadlines(loop)
+                deadlines = self._deadlines = Deadlines()
             deadlines.add(timeout, pending)
         return ask_id, pending
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import sys
+import weakref
 from typing import Any
 
 import pytest
@@ -59,6 +62,28 @@ async def test_one_shared_runtime_per_loop_sized_for_many_agents() -> None:
     assert runtime.max_concurrent_nodes == MAX_CONCURRENT_NODES
     assert runtime.enable_analysis
     assert not runtime.execution_timeout
+
+
+def test_a_finished_event_loop_is_let_go() -> None:
+    # The per-loop state (shared runtime, start gate, ask deadlines) is keyed
+    # weakly by the loop: nothing of ours may keep a closed loop alive.
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    class Echo(ka.Actor):
+        async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+            return message
+
+    async def main() -> None:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        agent = Agent("a", signature="q -> a", model=ScriptedModel(respond=lambda m: "x"))
+        assert (await agent.run(q="1")).output.a == "x"
+        async with ka.ActorSystem() as system:
+            ref = await system.spawn(Echo)
+            assert await ref.ask("hi", timeout=30) == "hi"
+
+    asyncio.run(main())
+    gc.collect()
+    assert loops[0]() is None
 
 
 @pytest.mark.anyio
