@@ -6,8 +6,9 @@ on a shared ``AsyncLocalRuntime``, streaming the output fields' text as
 ``Token`` events. Models: litellm (:class:`Model`, or a model name) and the
 offline :class:`ScriptedModel`. Agents need the asyncio backend (Kailash is
 asyncio-only). Importing this package imports neither kailash nor litellm:
-kailash loads when the first ``Agent`` is constructed (it builds its workflow
-then), litellm when a litellm model is first called.
+kailash loads with the first agent's first turn, in a worker thread (or on
+first access to ``agent.workflow``), litellm when a litellm model is first
+called, also in a worker thread.
 
 Contract for the coordination layer (running agent turns in an ActorSystem)
 ---------------------------------------------------------------------------

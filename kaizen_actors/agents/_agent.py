@@ -31,7 +31,7 @@ from ._channel import Channel
 from ._memory import resolve_memory
 from ._model import accepts_tools, resolve_model
 from ._program import CURRENT_TURN, Prediction, Program, TurnState
-from ._runtime import admit, new_run_id, run_workflow
+from ._runtime import admit, kailash_loaded, load_kailash, new_run_id, run_workflow
 from ._signature import Signature, signature
 from ._tools import Toolbox, ToolResult, resolve_tools
 
@@ -160,6 +160,8 @@ class Agent:
     Attributes:
         workflow: the Kailash ``WorkflowBuilder`` this agent runs (one
             ``KaizenLLMAgentNode``); build and run it with any Kailash runtime.
+            An agent made before kailash is loaded compiles it on first use:
+            its first turn imports kailash in a worker thread, off the loop.
 
     Version added: 0.1
 
@@ -212,11 +214,30 @@ class Agent:
             toolbox=self._toolbox,
             max_tool_calls=max_tool_calls,
         )
+        self._workflow: Any = None
+        self._built: Any = None
+        if kailash_loaded():
+            self._compile()  # here, not in the first turn's latency
+
+    @property
+    def workflow(self) -> Any:
+        """The Kailash ``WorkflowBuilder`` this agent runs (imports kailash if needed)."""
+        if self._workflow is None:
+            self._compile()
+        return self._workflow
+
+    def _compile(self) -> None:
         from ._nodes import build_workflow
 
-        self.workflow: Any = build_workflow(self.key)
-        # Built once, here: not in the first turn's latency.
-        self._built: Any = self.workflow.build()
+        self._workflow = build_workflow(self.key)
+        self._built = self._workflow.build()
+
+    async def _compile_off_loop(self) -> None:
+        # Made inside a running loop before kailash was loaded: load it in a
+        # worker thread, then compile (a fraction of a millisecond).
+        await load_kailash()
+        if self._built is None:
+            self._compile()
 
     def __repr__(self) -> str:
         return f"Agent({self.name!r}, signature={self.signature.__name__}, model={self.model!r})"
@@ -285,6 +306,8 @@ class Agent:
                 for more than ``max_tool_calls`` tool calls.
 
         """
+        if self._built is None:
+            await self._compile_off_loop()  # before validating: kailash brings pydantic
         values = self.signature.validate_inputs(inputs)
         return await self._turn(
             values, on_event, run_id or new_run_id(), round, tuple(notes), seq, toolbox=toolbox
@@ -318,6 +341,8 @@ class Agent:
             notes=notes,
             toolbox=toolbox if toolbox is not None else self._toolbox,
         )
+        if self._built is None:
+            await self._compile_off_loop()
         workflow = self._built
         token = CURRENT_TURN.set(turn)
         try:

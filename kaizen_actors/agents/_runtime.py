@@ -9,6 +9,12 @@ when its loop is garbage-collected or at interpreter exit.
 
 Kailash's runtime is asyncio-only: agents run under the asyncio backend.
 
+Importing kailash takes a few hundred milliseconds, and its runtime's first
+run imports 150 more modules (its trust layer, cryptography, jwt).
+:func:`load_kailash` does both in a worker thread, so an agent made inside a
+running loop does not stall it: the agent compiles its workflow on its first
+turn, after that load.
+
 Starting a turn costs a few hundred microseconds of synchronous Kailash work
 (more on an agent's first turn). When many turns start in the same loop
 iteration (100 agents started at once), that work would run back to back and
@@ -19,20 +25,59 @@ per iteration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import os
+import sys
 import weakref
 from collections import deque
 from typing import Any
 
 import anyio
 
-__all__ = ["CancelProbe", "admit", "new_run_id", "run_workflow", "shared_runtime"]
+__all__ = [
+    "CancelProbe",
+    "admit",
+    "kailash_loaded",
+    "load_kailash",
+    "new_run_id",
+    "run_workflow",
+    "shared_runtime",
+]
 
 MAX_CONCURRENT_NODES = 1 << 20
 STARTS_PER_ITERATION = 1
 """Turns allowed to start per event-loop iteration (see :func:`admit`)."""
 
 _runtimes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+_KAILASH_MODULES = (
+    "kaizen_actors.agents._nodes",  # kailash's nodes and WorkflowBuilder, and ours
+    "kailash.runtime.async_local",  # the shared runtime
+    # imported by the runtime's first run:
+    "kailash.runtime.trust",
+    "kailash.trust.auth",  # (with jwt and cryptography)
+    "kailash.workflow.credentials",
+)
+
+
+def kailash_loaded() -> bool:
+    """Whether the modules an agent's turn needs are imported."""
+    return all(name in sys.modules for name in _KAILASH_MODULES)
+
+
+def _import_kailash() -> None:
+    for name in _KAILASH_MODULES:
+        # A later kailash may move what its first run imports; then that run
+        # imports it, as before. Our own module's errors surface when it is used.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+async def load_kailash() -> None:
+    """Import kailash and what its runtime's first run imports, in a worker thread."""
+    if not kailash_loaded():
+        await anyio.to_thread.run_sync(_import_kailash)
 
 
 def new_run_id() -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import gc
+import subprocess
 import sys
 import weakref
 from typing import Any
@@ -62,6 +64,46 @@ async def test_one_shared_runtime_per_loop_sized_for_many_agents() -> None:
     assert runtime.max_concurrent_nodes == MAX_CONCURRENT_NODES
     assert runtime.enable_analysis
     assert not runtime.execution_timeout
+
+
+LOADS_OFF_THE_LOOP = """
+import asyncio, sys, threading
+import kaizen_actors.agents as a
+threads = {}
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        top = name.split(".")[0]
+        if top in ("kailash", "pydantic", "cryptography", "jwt"):
+            threads.setdefault(top, threading.current_thread().name)
+sys.meta_path.insert(0, Watch())
+async def main():
+    agent = a.Agent("x", signature="q -> a", model=a.ScriptedModel(respond=lambda m: "y"))
+    assert (await agent.run(q="1")).output.a == "y"
+    assert agent.workflow is not None
+asyncio.run(main())
+print(threads)
+"""
+
+
+def test_an_agent_made_inside_a_running_loop_loads_kailash_in_a_worker_thread() -> None:
+    # Importing kailash, and what its runtime's first run imports, takes
+    # hundreds of milliseconds: none of it may happen on the loop's thread.
+    out = subprocess.run(
+        [sys.executable, "-c", LOADS_OFF_THE_LOOP],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    threads = ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    assert set(threads) == {"kailash", "pydantic", "cryptography", "jwt"}
+    assert "MainThread" not in threads.values(), threads
+
+
+def test_an_agent_made_from_sync_code_compiles_on_first_use_of_its_workflow() -> None:
+    agent = Agent("a", signature="q -> a", model=ScriptedModel())
+    assert isinstance(agent.workflow, WorkflowBuilder)
+    assert agent.workflow is agent.workflow
 
 
 def test_a_finished_event_loop_is_let_go() -> None:
