@@ -8,10 +8,12 @@ through :func:`~kaizen_actors.transport._nats_subjects.redact` first.
 from __future__ import annotations
 
 import contextlib
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.to_thread
 
 from ..messages import TransportError
 from ._nats_subjects import redact, redact_url
@@ -97,10 +99,11 @@ async def connect(
             credentials, or the TLS handshake fails (the text never holds secrets).
 
     """
-    try:
-        from nats.aio.client import Client as NatsClient
-    except ImportError as exc:  # pragma: no cover - nats-py is a dependency
-        raise TransportError("NATS transport needs nats-py: pip install nats-py") from exc
+    if "nats.aio.client" not in sys.modules:
+        # The first import takes a few hundred milliseconds (aiohttp comes with it).
+        await anyio.to_thread.run_sync(_import_nats)
+    from nats.aio.client import Client as NatsClient
+
     seen: list[BaseException] = []
 
     async def collect(exc: Exception) -> None:
@@ -137,6 +140,13 @@ async def connect(
     nc.options["max_reconnect_attempts"] = -1
     nc.options["reconnect_time_wait"] = reconnect_wait
     return nc
+
+
+def _import_nats() -> None:
+    try:
+        import nats.aio.client  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - nats-py is a dependency
+        raise TransportError("NATS transport needs nats-py: pip install nats-py") from exc
 
 
 def _connect_error(servers: list[str], auth: NatsAuth, seen: list[BaseException]) -> TransportError:

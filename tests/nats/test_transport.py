@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 from functools import partial
 from typing import Any
 
@@ -262,3 +265,35 @@ async def test_a_slow_event_consumer_holds_the_remote_handler_to_its_window(nats
             assert 16 <= Counter.emitted <= 16 + 1
             release.set()
     assert seen == list(range(1000))
+
+
+IMPORTS_OFF_THE_LOOP = """
+import asyncio, sys, threading
+import kaizen_actors as ka
+threads = {}
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        top = name.split(".")[0]
+        if top in ("nats", "aiohttp"):
+            threads.setdefault(top, threading.current_thread().name)
+sys.meta_path.insert(0, Watch())
+async def main():
+    async with ka.ActorSystem("imports", transport=sys.argv[1]):
+        pass
+asyncio.run(main())
+print(threads)
+"""
+
+
+def test_nats_py_is_imported_in_a_worker_thread(nats_server) -> None:
+    # nats-py brings aiohttp: a few hundred milliseconds the loop must not wait.
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OFF_THE_LOOP, nats_server.url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    threads = ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    assert "nats" in threads
+    assert "MainThread" not in threads.values(), threads
