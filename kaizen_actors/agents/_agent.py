@@ -326,6 +326,8 @@ class Agent:
         toolbox: Toolbox | None = None,
         json_inputs: dict[str, Any] | None = None,
     ) -> AgentResult:
+        if self._built is None:
+            await self._compile_off_loop()  # before admit(): the gate spreads the first runs
         if not admitted:
             await admit()
         if json_inputs is None:
@@ -341,8 +343,6 @@ class Agent:
             notes=notes,
             toolbox=toolbox if toolbox is not None else self._toolbox,
         )
-        if self._built is None:
-            await self._compile_off_loop()
         workflow = self._built
         token = CURRENT_TURN.set(turn)
         try:
@@ -436,6 +436,74 @@ def _resolve_signature(sig: Any) -> type[Signature]:
 _NOWAIT_RUN = 32
 
 
+class _TurnProducer:
+    """The producing side of an :class:`AgentStream`: runs the turn, fills the channel.
+
+    It holds no reference to the stream, so an abandoned stream is freed at
+    once (reference counting), and its ``__del__`` cancels the turn.
+    """
+
+    __slots__ = ("agent", "count", "error", "events", "result", "run_id", "values")
+
+    def __init__(self, agent: Agent, values: dict[str, Any], run_id: str, buffer: int) -> None:
+        self.agent = agent
+        self.values = values
+        self.run_id = run_id
+        self.events: Channel[Event] = Channel(buffer)
+        self.count = 0
+        self.result: AgentResult | None = None
+        self.error: BaseException | None = None
+
+    async def put(self, event: Event) -> None:
+        self.count += 1
+        if not self.events.offer(event):
+            await self.events.put(event)
+
+    async def produce(self) -> None:
+        agent, run_id = self.agent, self.run_id
+        try:
+            try:
+                inputs = agent._program.inputs_to_json(self.values)
+                await self.put(RunStarted(run_id=run_id, seq=0, agent=agent.name, inputs=inputs))
+                try:
+                    result = await agent._turn(
+                        self.values,
+                        self.put,
+                        run_id,
+                        0,
+                        (),
+                        1,
+                        admitted=True,
+                        json_inputs=inputs,
+                    )
+                except Exception as exc:
+                    self.error = exc
+                    await self.put(
+                        RunFailed(
+                            run_id=run_id,
+                            seq=self.count,
+                            agent=agent.name,
+                            error=str(exc),
+                            error_type=error_type_name(exc),
+                        )
+                    )
+                    return
+                self.result = result
+                await self.put(
+                    RunFinished(
+                        run_id=run_id,
+                        seq=self.count,
+                        agent=agent.name,
+                        output=result.output_dict,
+                        usage=result.usage,
+                    )
+                )
+            finally:
+                self.events.end()
+        except anyio.BrokenResourceError:
+            pass  # the consumer went away
+
+
 class AgentStream:
     """The events of one agent turn, as an async iterator.
 
@@ -443,21 +511,29 @@ class AgentStream:
     events wait in a buffer of ``buffer`` events (then the turn waits for the
     consumer). ``aclose()``, leaving ``async with``, or cancelling the consumer
     while it waits cancels the turn; so does garbage collection of an
-    abandoned stream.
+    abandoned stream. After ``aclose()`` the stream is over: iterating it
+    again ends at once.
+
+    Attributes:
+        run_id: the turn's run id.
+        result: the :class:`AgentResult` once the turn finished.
 
     Version added: 0.1
+
     """
 
     def __init__(self, agent: Agent, values: dict[str, Any], *, buffer: int = 1024) -> None:
         self.agent = agent
         self.run_id = new_run_id()
-        self.result: AgentResult | None = None
-        self._values = values
-        self._events: Channel[Event] = Channel(buffer)
+        self._producer = _TurnProducer(agent, values, self.run_id, buffer)
         self._task: asyncio.Task[None] | None = None
-        self._error: BaseException | None = None
-        self._count = 0
+        self._closed = False
         self._nowait = 0
+
+    @property
+    def result(self) -> AgentResult | None:
+        """The turn's result once it finished successfully."""
+        return self._producer.result
 
     def __aiter__(self) -> AgentStream:
         return self
@@ -469,17 +545,22 @@ class AgentStream:
         await self.aclose()
 
     def __del__(self) -> None:
-        task = self._task
+        task = getattr(self, "_task", None)
         if task is not None and not task.done():
             task.cancel()
 
     async def __anext__(self) -> Event:
+        if self._closed:
+            raise StopAsyncIteration
+        producer = self._producer
         if self._task is None:
+            if self.agent._built is None:
+                await self.agent._compile_off_loop()
             await admit()
             # Kailash is asyncio-only, so the producer is an asyncio task; it
             # is cancelled and awaited by aclose().
-            self._task = asyncio.get_running_loop().create_task(self._produce())
-        events = self._events
+            self._task = asyncio.get_running_loop().create_task(producer.produce())
+        events = producer.events
         try:
             # Buffered events are taken without a loop iteration each (a
             # checkpoint per event would halve throughput); yield every so often.
@@ -491,71 +572,34 @@ class AgentStream:
             self._nowait = 0
             return await events.get()
         except anyio.EndOfStream:
-            self._events.close()
-            await self._task
-            if self._error is not None:
-                error, self._error = self._error, None
-                raise error from None
+            await self._finish()
             raise StopAsyncIteration from None
         except anyio.get_cancelled_exc_class():
             self._task.cancel()
             raise
 
+    async def _finish(self) -> None:
+        # The turn ended: raise its error (once), if it had one.
+        self._closed = True
+        self._producer.events.close()
+        task = self._task
+        assert task is not None
+        await asyncio.wait([task])
+        if task.cancelled():
+            return
+        crash = task.exception()
+        if crash is not None:
+            raise crash
+        error, self._producer.error = self._producer.error, None
+        if error is not None:
+            raise error from None
+
     async def aclose(self) -> None:
         """Stop the turn (if it still runs) and wait until it stopped."""
+        self._closed = True
+        self._producer.events.close()
         task = self._task
-        self._events.close()
         if task is not None and not task.done():
             task.cancel()
             with anyio.CancelScope(shield=True):
                 await asyncio.wait([task])
-
-    async def _put(self, event: Event) -> None:
-        self._count += 1
-        if not self._events.offer(event):
-            await self._events.put(event)
-
-    async def _produce(self) -> None:
-        name = self.agent.name
-        run_id = self.run_id
-        try:
-            try:
-                inputs = self.agent._program.inputs_to_json(self._values)
-                await self._put(RunStarted(run_id=run_id, seq=0, agent=name, inputs=inputs))
-                try:
-                    result = await self.agent._turn(
-                        self._values,
-                        self._put,
-                        run_id,
-                        0,
-                        (),
-                        1,
-                        admitted=True,
-                        json_inputs=inputs,
-                    )
-                except Exception as exc:
-                    self._error = exc
-                    await self._put(
-                        RunFailed(
-                            run_id=run_id,
-                            seq=self._count,
-                            agent=name,
-                            error=str(exc),
-                            error_type=error_type_name(exc),
-                        )
-                    )
-                    return
-                self.result = result
-                await self._put(
-                    RunFinished(
-                        run_id=run_id,
-                        seq=self._count,
-                        agent=name,
-                        output=result.output_dict,
-                        usage=result.usage,
-                    )
-                )
-            finally:
-                self._events.end()
-        except anyio.BrokenResourceError:
-            pass  # the consumer went away

@@ -87,7 +87,7 @@ class Channel(Generic[T]):
             _wake_one(self._getters)
 
     def offer(self, item: T) -> bool:
-        """Add ``item`` if there is room and a consumer; return whether it went in."""
+        """Add ``item`` if there is room and the channel is open; return whether it went in."""
         if self._closed or len(self._items) >= self._size:
             return False
         self._items.append(item)

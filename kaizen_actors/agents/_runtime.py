@@ -25,10 +25,12 @@ per iteration.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import importlib
 import os
 import sys
+import threading
 import weakref
 from collections import deque
 from typing import Any
@@ -61,23 +63,48 @@ _KAILASH_MODULES = (
 )
 
 
+_loaded = False
+_load: concurrent.futures.Future[None] | None = None
+_load_lock = threading.Lock()
+
+
 def kailash_loaded() -> bool:
     """Whether the modules an agent's turn needs are imported."""
-    return all(name in sys.modules for name in _KAILASH_MODULES)
+    return _loaded or all(name in sys.modules for name in _KAILASH_MODULES)
 
 
-def _import_kailash() -> None:
-    for name in _KAILASH_MODULES:
-        # A later kailash may move what its first run imports; then that run
-        # imports it, as before. Our own module's errors surface when it is used.
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
+def _import_kailash(done: concurrent.futures.Future[None]) -> None:
+    global _loaded
+    try:
+        for name in _KAILASH_MODULES:
+            # A later kailash may move what its first run imports; then that
+            # run imports it, as before. Our own module's errors surface when
+            # it is used.
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+        _loaded = True
+    finally:
+        done.set_result(None)
 
 
 async def load_kailash() -> None:
-    """Import kailash and what its runtime's first run imports, in a worker thread."""
-    if not kailash_loaded():
-        await anyio.to_thread.run_sync(_import_kailash)
+    """Import kailash and what its runtime's first run imports, in a worker thread.
+
+    One thread does it for the whole process: concurrent first turns (on any
+    loop) wait for the same load.
+    """
+    global _load
+    if kailash_loaded():
+        return
+    with _load_lock:
+        if _load is None:
+            _load = concurrent.futures.Future()
+            _load.set_running_or_notify_cancel()  # a waiter's cancel must not cancel it
+            threading.Thread(
+                target=_import_kailash, args=(_load,), name="kaizen-actors: import kailash"
+            ).start()
+        load = _load
+    await asyncio.wrap_future(load)
 
 
 def new_run_id() -> str:

@@ -111,9 +111,13 @@ class ReplySlot:
             waiter.set()
 
     def _outcome(self) -> Any:
-        if self.error is not None:
-            raise self.error
-        return self.value
+        # Handed out once: the slot may outlive the wait (in the loop's
+        # deadline queue) and must not hold the reply.
+        error, value = self.error, self.value
+        self.error = self.value = None
+        if error is not None:
+            raise error
+        return value
 
     async def wait(self, timeout: float = math.inf, *, recipient: str = "the actor") -> Any:
         """Wait up to ``timeout`` seconds for the reply and return it, or raise its error.

@@ -19,6 +19,9 @@ from typing import Protocol
 
 __all__ = ["Deadlines", "Expiring", "loop_deadlines"]
 
+_PRUNE_MIN = 1024
+"""Adds between two prunes at least (see :meth:`Deadlines._prune`)."""
+
 
 class Expiring(Protocol):
     """A wait with a deadline, as :class:`Deadlines` keeps it."""
@@ -40,11 +43,12 @@ class Deadlines:
     the loop go when it is closed and dropped.
     """
 
-    __slots__ = ("_queues", "_timer_at")
+    __slots__ = ("_budget", "_queues", "_timer_at")
 
     def __init__(self) -> None:
         self._queues: dict[float, deque[Expiring]] = {}
         self._timer_at = math.inf
+        self._budget = _PRUNE_MIN
 
     def add(self, timeout: float, wait: Expiring) -> None:
         """Expire ``wait`` after ``timeout`` seconds (finite) unless it settles first."""
@@ -59,6 +63,22 @@ class Deadlines:
         queue.append(wait)
         if deadline < self._timer_at:
             self._arm(loop, deadline)
+        self._budget -= 1
+        if not self._budget:
+            self._prune()
+
+    def _prune(self) -> None:
+        # Settled waits behind an unsettled one, and queues of timeouts used
+        # once, would stay until their deadlines: drop them every so often,
+        # as rarely as keeps the work per add constant and the memory within
+        # twice what is waiting.
+        for timeout, queue in list(self._queues.items()):
+            waiting = deque(wait for wait in queue if not wait.settled())
+            if waiting:
+                self._queues[timeout] = waiting
+            else:
+                del self._queues[timeout]
+        self._budget = max(_PRUNE_MIN, len(self))
 
     def __len__(self) -> int:
         """Waits queued, settled ones not yet dropped included."""
@@ -81,19 +101,19 @@ class Deadlines:
             return
         self._timer_at = math.inf
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        soonest = math.inf
-        for timeout, queue in list(self._queues.items()):
-            while queue and (queue[0].settled() or queue[0].deadline <= now):
-                wait = queue.popleft()
-                if not wait.settled():
-                    wait.expire(timeout)
-            if queue:
-                soonest = min(soonest, queue[0].deadline)
-            else:
-                del self._queues[timeout]
-        if soonest != math.inf:
-            self._arm(loop, soonest)
+        now = max(loop.time(), when)  # the loop may run a timer a clock tick early
+        try:
+            for timeout, queue in list(self._queues.items()):
+                while queue and (queue[0].settled() or queue[0].deadline <= now):
+                    wait = queue.popleft()
+                    if not wait.settled():
+                        wait.expire(timeout)
+                if not queue:
+                    del self._queues[timeout]
+        finally:
+            soonest = min((q[0].deadline for q in self._queues.values() if q), default=math.inf)
+            if soonest != math.inf:
+                self._arm(loop, soonest)
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = (

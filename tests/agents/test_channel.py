@@ -10,9 +10,9 @@ import pytest
 
 from kaizen_actors.agents import Agent, AgentStream
 from kaizen_actors.agents._channel import Channel
-from kaizen_actors.events import RunFinished, Token
+from kaizen_actors.events import RunFinished, RunStarted, Token
 
-from .test_agent import Eager
+from .test_agent import Eager, SlowModel
 
 pytestmark = pytest.mark.anyio
 
@@ -144,3 +144,26 @@ async def test_a_slow_consumer_holds_the_turn_to_the_buffer_size() -> None:
                 assert model.yielded <= 8 + 2  # the buffer, and the token waiting to go in
     assert sum(isinstance(e, Token) for e in seen) == 1000
     assert isinstance(seen[-1], RunFinished)
+
+
+async def test_a_stream_read_after_aclose_ends_instead_of_raising() -> None:
+    stream = AgentStream(Agent("a", signature="topic -> text", model=Eager()), {"topic": "t"})
+    assert isinstance(await stream.__anext__(), RunStarted)
+    await stream.aclose()
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()
+
+
+async def test_a_stream_whose_reader_was_cancelled_ends_when_read_again() -> None:
+    model = SlowModel(delay=60.0)  # the first token, then a minute of waiting
+    stream = AgentStream(Agent("a", signature="topic -> text", model=model), {"topic": "t"})
+    with anyio.fail_after(5):
+        while not isinstance(await stream.__anext__(), Token):
+            pass
+    with anyio.CancelScope() as scope:
+        scope.cancel()
+        await stream.__anext__()  # waits for the next token: the cancel lands, and stops the turn
+    assert scope.cancelled_caught
+    with anyio.fail_after(5):
+        assert [event async for event in stream] == []
+        await model.closed.wait()
