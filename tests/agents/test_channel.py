@@ -167,3 +167,14 @@ async def test_a_stream_whose_reader_was_cancelled_ends_when_read_again() -> Non
     with anyio.fail_after(5):
         assert [event async for event in stream] == []
         await model.closed.wait()
+
+
+async def test_an_abandoned_stream_stops_its_turn() -> None:
+    model = SlowModel(delay=60.0)
+    agent = Agent("a", signature="topic -> text", model=model)
+    with anyio.fail_after(5):
+        async for event in agent.stream(topic="t"):  # no async with, no aclose()
+            if isinstance(event, Token):
+                break
+        # The stream is garbage now: freeing it cancels the turn, which closes the model.
+        await model.closed.wait()
