@@ -325,6 +325,7 @@ class Agent:
         admitted: bool = False,
         toolbox: Toolbox | None = None,
         json_inputs: dict[str, Any] | None = None,
+        internal_sink: bool = False,
     ) -> AgentResult:
         if self._built is None:
             await self._compile_off_loop()  # before admit(): the gate spreads the first runs
@@ -342,6 +343,7 @@ class Agent:
             json_inputs=json_inputs,
             notes=notes,
             toolbox=toolbox if toolbox is not None else self._toolbox,
+            internal_sink=internal_sink,
         )
         workflow = self._built
         token = CURRENT_TURN.set(turn)
@@ -475,6 +477,7 @@ class _TurnProducer:
                         1,
                         admitted=True,
                         json_inputs=inputs,
+                        internal_sink=True,
                     )
                 except Exception as exc:
                     self.error = exc

@@ -115,6 +115,8 @@ class TurnState:
     error: BaseException | None = field(default=None, repr=False)
     toolbox: Toolbox | None = field(default=None, repr=False)
     tool_results: list[ToolResult] = field(default_factory=list)
+    internal_sink: bool = False
+    """``on_token`` is code of ours that cancels nothing (see :class:`CancelProbe`)."""
 
 
 _YIELD_EVERY = 32
@@ -240,7 +242,7 @@ class Program:
     ) -> str:
         """Call the model, and its tools, until it replies without tool calls; return that reply."""
         on_token = turn.on_token
-        cancel_pending = CancelProbe()
+        cancel_pending = CancelProbe(thorough=not turn.internal_sink)
         while True:
             parts: list[str] = []
             calls: list[ToolCall] = []

@@ -221,21 +221,34 @@ class CancelProbe:
 
     Made once per streaming turn (the task and the loop's clock are looked up
     then, not per token). A call is true when the task was cancelled
-    (``Task.cancel``: another task, a parent's task group), when an enclosing
-    anyio cancel scope was cancelled (also from this task, which anyio
-    delivers only at the next checkpoint), or when its deadline has passed
-    (its timer has not fired yet). The caller then awaits a checkpoint, where
-    the cancellation lands.
+    (``Task.cancel``: another task, a parent's task group; anyio delivers a
+    scope cancelled from another task that way too), when an enclosing anyio
+    cancel scope was cancelled from this task (which anyio delivers only at
+    the next checkpoint), or when its deadline has passed (its timer has not
+    fired yet). The caller then awaits a checkpoint, where the cancellation
+    lands.
+
+    Args:
+        thorough: look at the enclosing anyio scopes on every call. Without
+            it, their deadline is read once, here: for a turn whose tokens go
+            to code of ours that cancels nothing (``agent.stream``'s buffer),
+            nothing in this task can cancel or move them between two calls,
+            and the anyio lookup is half the cost of a streamed token.
+
     """
 
-    __slots__ = ("_task", "_time")
+    __slots__ = ("_deadline", "_task", "_thorough", "_time")
 
-    def __init__(self) -> None:
+    def __init__(self, *, thorough: bool = True) -> None:
         self._task = asyncio.current_task()
         self._time = asyncio.get_running_loop().time  # anyio's clock on asyncio
+        self._thorough = thorough
+        self._deadline = anyio.current_effective_deadline()
 
     def __call__(self) -> bool:
         task = self._task
         if task is not None and task.cancelling():
             return True
-        return anyio.current_effective_deadline() <= self._time()
+        if self._thorough:
+            return anyio.current_effective_deadline() <= self._time()
+        return self._deadline <= self._time()

@@ -178,3 +178,18 @@ async def test_an_abandoned_stream_stops_its_turn() -> None:
                 break
         # The stream is garbage now: freeing it cancels the turn, which closes the model.
         await model.closed.wait()
+
+
+async def test_leaving_a_stream_stops_a_model_that_never_waits() -> None:
+    model = Eager()
+    async with agent_stream(model) as events:
+        tokens = 0
+        async for event in events:
+            tokens += isinstance(event, Token)
+            if tokens == 3:
+                break
+    assert model.yielded < 1000  # stopped long before the end of its reply
+
+
+def agent_stream(model: object) -> AgentStream:
+    return Agent("a", signature="topic -> text", model=model).stream(topic="t")
