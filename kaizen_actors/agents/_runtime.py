@@ -44,6 +44,7 @@ __all__ = [
     "load_kailash",
     "new_run_id",
     "run_workflow",
+    "running_loop",
     "shared_runtime",
 ]
 
@@ -78,9 +79,10 @@ def _import_kailash(done: concurrent.futures.Future[None]) -> None:
     try:
         for name in _KAILASH_MODULES:
             # A later kailash may move what its first run imports; then that
-            # run imports it, as before. Our own module's errors surface when
-            # it is used.
-            with contextlib.suppress(ImportError):
+            # run imports it, as before. An import that fails here (or is cut
+            # short by the interpreter exiting) is tried again, and raises,
+            # where it is used.
+            with contextlib.suppress(Exception):
                 importlib.import_module(name)
         _loaded = True
     finally:
@@ -94,6 +96,7 @@ async def load_kailash() -> None:
     loop) wait for the same load.
     """
     global _load
+    running_loop()  # a clear error first, under another event loop
     if kailash_loaded():
         return
     with _load_lock:
@@ -112,6 +115,23 @@ def new_run_id() -> str:
     return os.urandom(16).hex()
 
 
+def running_loop() -> asyncio.AbstractEventLoop:
+    """The running asyncio loop.
+
+    Raises:
+        RuntimeError: when not called from an asyncio event loop (Kailash
+            needs asyncio; under anyio use the asyncio backend).
+
+    """
+    loop = asyncio._get_running_loop()
+    if loop is None:
+        raise RuntimeError(
+            "kaizen-actors agents run on asyncio (Kailash's runtime is asyncio-only); "
+            "use the asyncio backend of anyio"
+        )
+    return loop
+
+
 def shared_runtime() -> Any:
     """The ``AsyncLocalRuntime`` of the running event loop, created on first use.
 
@@ -120,13 +140,7 @@ def shared_runtime() -> Any:
             needs asyncio; under anyio use the asyncio backend).
 
     """
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        raise RuntimeError(
-            "kaizen-actors agents run on asyncio (Kailash's runtime is asyncio-only); "
-            "use the asyncio backend of anyio"
-        ) from None
+    loop = running_loop()
     runtime = _runtimes.get(loop)
     if runtime is None:
         from kailash.runtime.async_local import AsyncLocalRuntime
@@ -197,8 +211,13 @@ _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _StartGate] = (
 
 
 async def admit() -> None:
-    """Wait (a loop iteration or more) until this iteration may start another turn."""
-    loop = asyncio.get_running_loop()
+    """Wait (a loop iteration or more) until this iteration may start another turn.
+
+    Raises:
+        RuntimeError: when not called from an asyncio event loop.
+
+    """
+    loop = running_loop()
     gate = _gates.get(loop)
     if gate is None:
         gate = _gates[loop] = _StartGate()

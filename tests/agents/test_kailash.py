@@ -197,3 +197,18 @@ async def test_a_new_agents_first_turn_searches_for_no_module() -> None:
     finally:
         sys.meta_path.remove(watch)
     assert watch.searched == []
+
+
+def test_an_agent_under_trio_says_it_needs_asyncio() -> None:
+    import trio
+
+    agent = Agent("a", signature="q -> a", model=ScriptedModel(respond=lambda m: "x"))
+
+    async def main() -> None:
+        with pytest.raises(RuntimeError, match="asyncio backend"):
+            await agent.run(q="1")
+        with pytest.raises(RuntimeError, match="asyncio backend"):
+            async for _ in agent.stream(q="1"):
+                pass
+
+    trio.run(main)
