@@ -16,6 +16,9 @@ A worker that is draining, or whose actor stops before handling a message,
 naks it for redelivery rather than failing the ask. An ask to a name that no
 worker ever served fails at once with ``ActorNotFound``; once a consumer
 exists, asks wait in the queue for a worker (up to their timeout).
+
+The stream is stored on disk: a nats-server restarted on the same store
+keeps the queued messages, and workers pull again as soon as they reconnect.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class DurableQueue:
         self.stream = "KA_" + escape(transport.namespace).replace("%", "_")
         self._js: Any = None
         self._loops: dict[str, asyncio.Task[None]] = {}
+        self._fetches: dict[str, anyio.CancelScope] = {}
         self._unacked: dict[int, Msg] = {}
         self._consumers: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -181,7 +185,12 @@ class DurableQueue:
             while True:
                 await room.acquire()
                 try:
-                    [msg] = await psub.fetch(1, timeout=_FETCH_WAIT)
+                    with anyio.CancelScope() as fetching:
+                        self._fetches[name] = fetching
+                        [msg] = await psub.fetch(1, timeout=_FETCH_WAIT)
+                    if fetching.cancelled_caught:  # reconnected: that pull request is gone
+                        room.release()
+                        continue
                 except NatsTimeout:
                     room.release()
                     continue
@@ -198,8 +207,14 @@ class DurableQueue:
                     continue
                 await self._take(name, msg, room)
         finally:
+            self._fetches.pop(name, None)
             with contextlib.suppress(BaseException):
                 await psub.unsubscribe()
+
+    def reconnected(self) -> None:
+        """Pull again at once: a server that restarted forgot the pull requests waiting on it."""
+        for fetching in self._fetches.values():
+            fetching.cancel()
 
     async def _take(self, name: str, msg: Msg, room: anyio.Semaphore) -> None:
         inbound = self.transport._inbound

@@ -439,3 +439,5 @@ class NatsTransport(Transport):
     async def _on_reconnected(self) -> None:
         self.statistics.reconnects += 1
         logger.info("NATS connection re-established")
+        if self._durable is not None:
+            self._durable.reconnected()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import anyio
@@ -113,3 +114,30 @@ async def _fill_up(client: ka.ActorSystem, ref: ka.ActorRef, sub: Any, limit: in
             await ref.tell(Ping(0))
             await client.transport.client.flush(timeout=5)
             await anyio.sleep(0.01)  # the tell crosses the server to the receiver
+
+
+async def test_durable_work_queues_serve_again_after_a_server_restart() -> None:
+    server = NatsServer().start()  # JetStream stores to a directory that outlives the process
+
+    def durable() -> NatsTransport:
+        return NatsTransport(server.url, durable=True, reconnect_wait=0.1)
+
+    try:
+        async with (
+            ka.ActorSystem("dur-restart", durable()) as host,
+            ka.ActorSystem("dur-restart", durable()) as client,
+        ):
+            await host.spawn(Recorder, name="rec")
+            ref = client.ref("rec")
+            assert await ref.ask(Ping(1), timeout=5) == 1
+            server.kill()
+            with anyio.fail_after(10):  # both notice the loss before the server is back
+                while host.transport.connected or client.transport.connected:
+                    await anyio.sleep(0.05)
+            server.start()
+            await _wait_connected(host, client)
+            with anyio.fail_after(30):
+                assert await ref.ask(Ping(2), timeout=10) == 2
+    finally:
+        server.stop()
+        shutil.rmtree(server.store, ignore_errors=True)
