@@ -144,7 +144,8 @@ async def connect(
 
 def _import_nats() -> None:
     try:
-        import nats.aio.client  # noqa: F401
+        import nats.aio.client
+        import nats.micro  # noqa: F401 - the service API, when the transport answers it
     except ImportError as exc:  # pragma: no cover - nats-py is a dependency
         raise TransportError("NATS transport needs nats-py: pip install nats-py") from exc
 
