@@ -18,7 +18,7 @@ turn, after that load.
 Starting a turn costs a few hundred microseconds of synchronous Kailash work
 (more on an agent's first turn). When many turns start in the same loop
 iteration (100 agents started at once), that work would run back to back and
-stall the loop; :func:`admit` spreads turn starts over loop iterations, a few
+stall the loop; :func:`admit` spreads turn starts over loop iterations, one
 per iteration.
 """
 
