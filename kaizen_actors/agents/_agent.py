@@ -327,8 +327,6 @@ class Agent:
         json_inputs: dict[str, Any] | None = None,
         internal_sink: bool = False,
     ) -> AgentResult:
-        if self._built is None:
-            await self._compile_off_loop()  # before admit(): the gate spreads the first runs
         if not admitted:
             await admit()
         if json_inputs is None:
@@ -467,6 +465,7 @@ class _TurnProducer:
             try:
                 inputs = agent._program.inputs_to_json(self.values)
                 await self.put(RunStarted(run_id=run_id, seq=0, agent=agent.name, inputs=inputs))
+                last: Event
                 try:
                     result = await agent._turn(
                         self.values,
@@ -481,26 +480,12 @@ class _TurnProducer:
                     )
                 except Exception as exc:
                     self.error = exc
-                    await self.put(
-                        RunFailed(
-                            run_id=run_id,
-                            seq=self.count,
-                            agent=agent.name,
-                            error=str(exc),
-                            error_type=error_type_name(exc),
-                        )
-                    )
-                    return
-                self.result = result
-                await self.put(
-                    RunFinished(
-                        run_id=run_id,
-                        seq=self.count,
-                        agent=agent.name,
-                        output=result.output_dict,
-                        usage=result.usage,
-                    )
-                )
+                    last = RunFailed(error=str(exc), error_type=error_type_name(exc))
+                else:
+                    self.result = result
+                    last = RunFinished(output=result.output_dict, usage=result.usage)
+                last.run_id, last.seq, last.agent = run_id, self.count, agent.name
+                await self.put(last)
             finally:
                 self.events.end()
         except anyio.BrokenResourceError:
@@ -557,7 +542,7 @@ class AgentStream:
             raise StopAsyncIteration
         producer = self._producer
         if self._task is None:
-            if self.agent._built is None:
+            if self.agent._built is None:  # before admit(): the gate spreads the first runs
                 await self.agent._compile_off_loop()
             await admit()
             # Kailash is asyncio-only, so the producer is an asyncio task; it

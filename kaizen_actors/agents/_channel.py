@@ -78,13 +78,10 @@ class Channel(Generic[T]):
             anyio.BrokenResourceError: the consumer closed the channel.
 
         """
-        while len(self._items) >= self._size and not self._closed:
+        while not self.offer(item):
+            if self._closed:
+                raise anyio.BrokenResourceError
             await _wait(self._putters)
-        if self._closed:
-            raise anyio.BrokenResourceError
-        self._items.append(item)
-        if self._getters:
-            _wake_one(self._getters)
 
     def offer(self, item: T) -> bool:
         """Add ``item`` if there is room and the channel is open; return whether it went in."""

@@ -84,11 +84,6 @@ class Deadlines:
         """Waits queued, settled ones not yet dropped included."""
         return sum(len(queue) for queue in self._queues.values())
 
-    def close(self) -> None:
-        """Forget every wait; a timer still armed fires and finds nothing to do."""
-        self._queues.clear()
-        self._timer_at = math.inf
-
     def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
         # A timer armed for a later time is not cancelled (that would mean
         # keeping its handle, and with it the loop): it fires and, no longer
@@ -122,7 +117,7 @@ _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = (
 
 
 def loop_deadlines(loop: asyncio.AbstractEventLoop) -> Deadlines:
-    """The :class:`Deadlines` shared by the in-process asks of ``loop``."""
+    """The :class:`Deadlines` shared by the asks of ``loop`` (in process and over NATS)."""
     deadlines = _by_loop.get(loop)
     if deadlines is None:
         deadlines = _by_loop[loop] = Deadlines()

@@ -3,8 +3,9 @@
 Every ask gets the reply subject ``<inbox>.<id>`` and, when it takes events,
 ``<inbox>.e<id>``; a tell gets ``<inbox>.t<id>`` for its status; event
 credit for the asks this transport serves arrives on ``<inbox>.c<flow>``
-(:mod:`._nats_flow`). One wildcard subscription receives all of them. Deadlines share one loop timer
-(:mod:`._deadlines`), so an ask costs a dict entry and a future, not a timer each.
+(:mod:`._nats_flow`). One wildcard subscription receives all of them. Deadlines share the loop's
+one ask timer (:mod:`._deadlines`), so an ask costs a dict entry and a future,
+not a timer each.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..events import decode_event
 from ..messages import ActorNotFound, AskTimeout, DecodeError, KaizenError, decode
-from ._deadlines import Deadlines
+from ._deadlines import loop_deadlines
 from ._frames import decode_reply
 from ._nats_flow import CreditGrant
 
@@ -110,7 +111,6 @@ class ReplyInbox:
         self._abandoned: OrderedDict[str, _Pending] = OrderedDict()
         self._tells: list[Any] = [None] * _TELLS_KEPT
         self._tell_ids = itertools.count(1)
-        self._deadlines: Deadlines | None = None
 
     # -- asks ------------------------------------------------------------------------
 
@@ -126,10 +126,7 @@ class ReplyInbox:
             pending.grant = CreditGrant()
         self.asks[ask_id] = pending
         if timeout != float("inf"):
-            deadlines = self._deadlines
-            if deadlines is None:
-                deadlines = self._deadlines = Deadlines()
-            deadlines.add(timeout, pending)
+            loop_deadlines(loop).add(timeout, pending)
         return ask_id, pending
 
     async def wait(self, ask_id: str, pending: _Pending, on_event: EventSink | None) -> Any:
@@ -183,12 +180,6 @@ class ReplyInbox:
         """Fail every waiting ask with ``error`` (connection lost, transport closed)."""
         for pending in list(self.asks.values()):
             pending.settle(error=error)
-
-    def close(self) -> None:
-        """Stop the deadline timer."""
-        if self._deadlines is not None:
-            self._deadlines.close()
-            self._deadlines = None
 
     # -- tells -----------------------------------------------------------------------
 

@@ -275,7 +275,6 @@ class NatsTransport(Transport):
         with contextlib.suppress(Exception):
             await nc.close()
         if self._inbox is not None:
-            self._inbox.close()
             self._inbox.fail_all(
                 TransportError("the NATS transport closed while the ask waited for its reply")
             )
