@@ -171,6 +171,19 @@ class ActorCell:
         elif not self._running and not self._suspended:
             self._schedule()
 
+    def put_later(self, letter: Letter) -> None:
+        """Queue a letter, or put it in line for room without waiting (an ask waits on its reply).
+
+        Raises:
+            ActorStopped: when the actor is stopping.
+
+        """
+        if self._stopping:
+            raise ActorStopped(f"actor {self.name!r} has stopped")
+        self.mailbox.put_later(letter)
+        if not self._running and not self._suspended:
+            self._schedule()
+
     def post_system(self, *message: Any) -> None:
         """Queue a system message (child failed or exited); handled before mail."""
         if self._system_queue is None:

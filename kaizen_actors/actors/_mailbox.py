@@ -1,4 +1,4 @@
-"""A bounded FIFO mailbox with a wait-free fast path."""
+"""A bounded FIFO mailbox with a wait-free fast path and fair, one-at-a-time waiting senders."""
 
 from __future__ import annotations
 
@@ -15,47 +15,91 @@ DEFAULT_MAILBOX_SIZE = 1000
 """Messages a mailbox holds before ``tell`` waits (and ``tell_nowait`` raises)."""
 
 
+class _Sender(Generic[T]):
+    """A sender in line for room, with the item it brings (and its wake-up, if it waits)."""
+
+    __slots__ = ("event", "gone", "item")
+
+    def __init__(self, item: T, event: anyio.Event | None) -> None:
+        self.item = item
+        self.event = event
+        self.gone = False
+
+
 class Mailbox(Generic[T]):
     """A bounded queue: appending to ``items`` below ``size`` and ``get_nowait`` never yield.
 
-    Only senders that find it full wait, on one shared event that the
-    receiver sets when it frees a slot. Nothing waits for messages here: the
-    actor cell runs a drain task only while the mailbox holds something.
+    Senders that find it full wait in a FIFO queue. Each slot the receiver
+    frees goes to the first waiting sender: its item is moved into the
+    mailbox and that one sender is woken (a hand-off, as trio's and anyio's
+    memory channels do), so a full mailbox costs one wake-up per message,
+    and nobody overtakes a waiting sender (while anyone waits, the mailbox
+    is full: each freed slot is filled at once). A sender that waits on
+    something else anyway (an ask, on its reply) joins the line with
+    :meth:`put_later` and is not woken at all. Nothing waits for messages here:
+    the actor cell runs a drain task only while the mailbox holds something.
     """
 
-    __slots__ = ("_room", "items", "size")
+    __slots__ = ("items", "size", "waiting")
 
     def __init__(self, size: int = DEFAULT_MAILBOX_SIZE) -> None:
         if size < 1:
             raise ValueError(f"mailbox_size must be at least 1, got {size}")
         self.size = size
         self.items: deque[T] = deque()
-        self._room: anyio.Event | None = None
+        self.waiting: deque[_Sender[T]] = deque()
+        """Senders waiting for room, oldest first (cancelled ones are skipped)."""
 
     def __len__(self) -> int:
         return len(self.items)
 
     async def put(self, item: T) -> None:
-        """Append ``item``, waiting while the mailbox is full."""
-        while len(self.items) >= self.size:
-            if self._room is None:
-                self._room = anyio.Event()
-            await self._room.wait()
-        self.items.append(item)
+        """Append ``item``, waiting in line while the mailbox is full.
+
+        A sender cancelled while it waits leaves the line without its item
+        being queued; one cancelled after its item was moved in still raises
+        the cancellation, and the item stays queued.
+        """
+        if len(self.items) < self.size:
+            self.items.append(item)
+            return
+        event = anyio.Event()
+        sender = _Sender(item, event)
+        self.waiting.append(sender)
+        try:
+            await event.wait()
+        except BaseException:
+            sender.gone = True
+            raise
+
+    def put_later(self, item: T) -> None:
+        """Append ``item`` now if there is room, else put it in line without waiting."""
+        if len(self.items) < self.size:
+            self.items.append(item)
+        else:
+            self.waiting.append(_Sender(item, None))
 
     def get_nowait(self) -> T:
-        """Pop the oldest item (the caller checks that there is one)."""
+        """Pop the oldest item (the caller checks that there is one); the first waiter moves in."""
         item = self.items.popleft()
-        if self._room is not None:
-            self._room.set()
-            self._room = None
+        waiting = self.waiting
+        while waiting:
+            sender = waiting.popleft()
+            if not sender.gone:
+                self.items.append(sender.item)
+                if sender.event is not None:
+                    sender.event.set()
+                break
         return item
 
     def take_all(self) -> list[T]:
-        """Remove and return everything queued, waking waiting senders."""
+        """Remove and return everything queued and everything waiting to be, waking the senders."""
         items = list(self.items)
         self.items.clear()
-        if self._room is not None:
-            self._room.set()
-            self._room = None
+        waiting, self.waiting = self.waiting, deque()
+        for sender in waiting:
+            if not sender.gone:
+                items.append(sender.item)
+                if sender.event is not None:
+                    sender.event.set()
         return items

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
-from ..messages import ActorNotFound, ActorStopped, AskTimeout
+from ..messages import ActorNotFound, ActorStopped
 from ..transport import ReplySlot
 
 if TYPE_CHECKING:
@@ -154,18 +151,10 @@ class ActorRef:
         slot = ReplySlot()
         letter = Letter(message, sender, slot, on_event)
         if not cell.offer(letter):
-            await self._put_waiting(cell, letter, timeout)
+            # Full: the letter waits in line for room, the asker on its reply
+            # (one deadline for both; a letter whose asker gave up is skipped).
+            cell.put_later(letter)
         return await slot.wait(timeout, recipient=self.name)
-
-    async def _put_waiting(self, cell: ActorCell, letter: Letter, seconds: float) -> None:
-        try:
-            with anyio.fail_after(seconds if seconds != math.inf else None):
-                await cell.put(letter)
-        except TimeoutError:
-            letter.reply.abandoned = True  # type: ignore[union-attr]
-            raise AskTimeout(
-                f"{self.name!r} did not take the message within {seconds:g} s (mailbox full)"
-            ) from None
 
     async def stop(self) -> None:
         """Stop the actor for good and wait until it has stopped.
