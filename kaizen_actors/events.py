@@ -14,7 +14,7 @@ from typing import Any, Union
 
 import msgspec
 
-from .messages._codec import DECODE_FAILURES
+from .messages._codec import DECODE_FAILURES, ENCODE_FAILURES, decode_failure, encode_failure
 from .messages._errors import DecodeError
 from .messages._message import TAG_FIELD
 
@@ -170,8 +170,16 @@ _decoder = msgspec.msgpack.Decoder(AnyEvent)
 
 
 def encode_event(event: Event) -> bytes:
-    """Encode an event as msgpack."""
-    return _encoder.encode(event)
+    """Encode an event as msgpack.
+
+    Raises:
+        EncodeError: when the event holds a value msgpack cannot carry.
+
+    """
+    try:
+        return _encoder.encode(event)
+    except ENCODE_FAILURES as exc:
+        raise encode_failure("event", event, exc) from exc
 
 
 def decode_event(data: bytes) -> Event:
@@ -184,4 +192,4 @@ def decode_event(data: bytes) -> Event:
     try:
         return _decoder.decode(data)
     except DECODE_FAILURES as exc:
-        raise DecodeError(f"cannot decode event: {exc}") from exc
+        raise DecodeError(f"cannot decode event: {decode_failure(exc)}") from exc

@@ -26,6 +26,7 @@ from ..messages import (
     ActorCrashed,
     ActorError,
     ActorStopped,
+    KaizenError,
     MailboxFull,
     RestartIntensityExceeded,
     error_type_name,
@@ -257,8 +258,29 @@ class ActorCell:
         finally:
             ctx._letter = None
         self._current = None
-        if reply is not None and not reply.set_result(result):
+        if reply is None:
+            return
+        try:
+            delivered = reply.set_result(result)
+        except Exception as exc:  # the transport could not send it; this message fails alone
+            self._reply_failed(letter, exc)
+            return
+        if not delivered:
             self._dead_letter(letter, "late reply: the asker had stopped waiting (timeout)")
+
+    def _reply_failed(self, letter: Letter, exc: Exception) -> None:
+        logger.error(
+            "actor %r could not reply to %s", self.name, type(letter.message).__name__, exc_info=exc
+        )
+        error = (
+            exc
+            if isinstance(exc, KaizenError)
+            else ActorCrashed(
+                self.name, error_type_name(exc), f"its reply could not be sent: {exc}"
+            )
+        )
+        if not letter.reply.set_exception(error):  # type: ignore[union-attr]
+            self._dead_letter(letter, f"the reply could not be sent: {exc}")
 
     def cancel_current(self, letter: Letter) -> None:
         """Cancel the handler if it is working on ``letter`` (its asker was cancelled)."""

@@ -156,15 +156,20 @@ class ActorRef:
             cell.put_later(letter)
         return await slot.wait(timeout, recipient=self.name)
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 - a grace period
         """Stop the actor for good and wait until it has stopped.
 
-        Its supervisor does not restart it. Queued messages go to dead letters.
-        Stopping an actor that is not running does nothing.
+        The message in hand may finish within ``timeout`` seconds (the
+        system's ``stop_timeout``, 5 s by default, when ``None``); then its
+        handler is cancelled, as OTP kills a worker past its shutdown time.
+        Its supervisor does not restart it. Queued messages go to dead
+        letters; their asks fail with ``ActorStopped``. Stopping an actor that
+        is not running does nothing.
         """
         cell = self._find()
         if cell is not None:
-            await cell.stop("stopped by request")
+            grace = self._system.stop_timeout if timeout is None else timeout
+            await cell.stop("stopped by request", grace=grace)
 
     async def wait_stopped(self) -> None:
         """Wait until this actor (as the ref last knew it) has stopped."""

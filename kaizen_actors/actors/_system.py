@@ -72,8 +72,10 @@ class ActorSystem:
             without a code change.
         mailbox_size: default bound of mailboxes (1,000 messages).
         ask_timeout: default ``ask`` timeout in seconds (5 s).
-        stop_timeout: seconds an actor's ``on_stop`` may take before it is
-            cancelled (5 s, OTP's default shutdown time for a worker).
+        stop_timeout: seconds a stopping actor's message in hand, and then
+            its ``on_stop``, may take before each is cancelled (5 s, OTP's
+            default shutdown time for a worker); the default grace of
+            ``ref.stop()`` and ``shutdown()``.
         root_strategy: the root supervisor's strategy.
         dead_letter_capacity: how many dead letters are kept for inspection.
         loopback: send every message, even to this system's own actors,
@@ -153,12 +155,13 @@ class ActorSystem:
         await self._tg.__aexit__(None, None, None)
         return None
 
-    async def shutdown(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a drain deadline
+    async def shutdown(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 - a grace period
         """Stop every actor, children before parents, running their ``on_stop`` hooks.
 
-        Messages being handled may finish within ``timeout`` seconds, then
-        they are cancelled. Queued messages go to dead letters. Safe to call
-        twice; the task group ends when the ``async with`` block exits.
+        Messages being handled may finish within ``timeout`` seconds
+        (``stop_timeout`` when ``None``), then they are cancelled. Queued
+        messages go to dead letters. Safe to call twice; the task group ends
+        when the ``async with`` block exits.
         """
         if not self._running:
             if self._root is not None:
@@ -168,7 +171,8 @@ class ActorSystem:
         root = self._root
         assert root is not None
         with anyio.CancelScope(shield=True):
-            await root.stop("the system shut down", grace=timeout)
+            grace = self.stop_timeout if timeout is None else timeout
+            await root.stop("the system shut down", grace=grace)
             await self.transport.close()
         self._stopped.set()
 

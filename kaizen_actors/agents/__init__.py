@@ -104,6 +104,7 @@ from ._program import Prediction
 from ._scripted import ScriptedModel, ScriptExhausted
 from ._signature import FieldSpec, InputField, OutputField, Signature, signature
 from ._tasks import AgentReply, AgentTask
+from ._text import TEXT_REPAIRS, TextRepairs
 from ._tools import FunctionTool, Toolbox, ToolCall, ToolResult
 
 if TYPE_CHECKING:
@@ -135,6 +136,8 @@ __all__ = [
     "ScriptExhausted",
     "ScriptedModel",
     "Signature",
+    "TEXT_REPAIRS",
+    "TextRepairs",
     "ToolCall",
     "ToolResult",
     "Toolbox",

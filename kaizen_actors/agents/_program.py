@@ -29,6 +29,7 @@ from ._model import UsageMeter
 from ._output import FieldStream, InvalidReply, parse_reply
 from ._prompt import build_messages, feedback_messages, system_prompt, tool_messages
 from ._runtime import CancelProbe
+from ._text import encodable, encodable_value
 from ._tools import ToolCall, ToolResult
 
 if TYPE_CHECKING:
@@ -255,8 +256,10 @@ class Program:
             async with aclosing(stream) as chunks:  # type: ignore[type-var]
                 async for chunk in chunks:
                     if isinstance(chunk, ToolCall):
-                        calls.append(chunk)
+                        arguments = encodable_value(chunk.arguments)
+                        calls.append(msgspec.structs.replace(chunk, arguments=arguments))
                         continue
+                    chunk = encodable(chunk)
                     parts.append(chunk)
                     if fields is not None:
                         for name, text in fields.feed(chunk):

@@ -2,47 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 
-from ._errors import DecodeError
-from ._message import Message, message_types
+from ._errors import DecodeError, EncodeError
+from ._message import Message, message_decoder
 
-__all__ = ["DECODE_FAILURES", "decode", "encode"]
+__all__ = [
+    "DECODE_FAILURES",
+    "ENCODE_FAILURES",
+    "MAX_DEPTH",
+    "decode",
+    "decode_failure",
+    "encode",
+    "encode_failure",
+]
 
-DECODE_FAILURES = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
-"""What msgspec raises for bad input: invalid UTF-8 in a string surfaces as UnicodeDecodeError."""
+DECODE_FAILURES = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
+"""What msgspec raises for bad input: invalid UTF-8 in a string surfaces as
+UnicodeDecodeError, and nesting deeper than the interpreter's recursion
+limit (:data:`MAX_DEPTH`) as RecursionError."""
+
+ENCODE_FAILURES = (TypeError, ValueError, OverflowError, RecursionError)
+"""What msgspec raises for a value it cannot encode: an unsupported type
+(TypeError), a lone surrogate in a string (UnicodeEncodeError, a
+ValueError), an int outside [-2**63, 2**64) (OverflowError), or nesting
+deeper than the recursion limit (RecursionError)."""
+
+MAX_DEPTH = 1000
+"""About how deeply values may nest on the wire: msgspec stops at Python's
+recursion limit (``sys.getrecursionlimit()``, 1,000 by default, less the
+caller's own stack); past it encoding raises ``EncodeError`` and decoding
+``DecodeError``."""
 
 _encoder = msgspec.msgpack.Encoder()
-_decoder_cache: tuple[int, msgspec.msgpack.Decoder[Any] | None] = (-1, None)
+
+
+def encode_failure(what: str, value: Any, exc: BaseException) -> EncodeError:
+    """The ``EncodeError`` for ``value`` (named ``what``) that msgspec refused with ``exc``."""
+    if isinstance(exc, RecursionError):
+        detail = f"it nests deeper than about {MAX_DEPTH} levels"
+    elif isinstance(exc, OverflowError):
+        detail = "it holds an int outside [-2**63, 2**64); send it as a str"
+    elif isinstance(exc, UnicodeEncodeError):
+        detail = f"it holds text that is not valid Unicode ({exc.reason} at {exc.start})"
+    else:
+        detail = str(exc)
+    error = EncodeError(f"cannot encode {what} of type {type(value).__name__}: {detail}")
+    error.__cause__ = exc
+    return error
 
 
 def encode(message: Message) -> bytes:
     """Encode a message to msgpack bytes, tagged with its class's tag.
 
     Raises:
-        TypeError: when ``message`` is not a ``Message`` or holds an unsupported value.
+        EncodeError: when ``message`` is not a ``Message`` or holds a value
+            msgpack cannot carry (also a ``TypeError``).
 
     Version added: 0.1
 
     """
     if not isinstance(message, Message):
-        raise TypeError(f"encode() takes a kaizen_actors.Message, got {type(message).__name__}")
-    return _encoder.encode(message)
-
-
-def _decoder() -> msgspec.msgpack.Decoder[Any]:
-    global _decoder_cache
-    generation, decoder = _decoder_cache
-    current, types = message_types()
-    if decoder is None or generation != current:
-        if not types:
-            decoder = msgspec.msgpack.Decoder(Message)
-        else:
-            decoder = msgspec.msgpack.Decoder(Union[types])  # noqa: UP007 - built at run time
-        _decoder_cache = (current, decoder)
-    return decoder
+        raise EncodeError(f"encode() takes a kaizen_actors.Message, got {type(message).__name__}")
+    try:
+        return _encoder.encode(message)
+    except ENCODE_FAILURES as exc:
+        raise encode_failure("message", message, exc) from exc
 
 
 def decode(data: bytes | bytearray | memoryview) -> Message:
@@ -50,16 +77,23 @@ def decode(data: bytes | bytearray | memoryview) -> Message:
 
     Raises:
         DecodeError: when the bytes are not msgpack, carry no or an unknown tag,
-            or do not match the message's fields. Its message says where.
+            do not match the message's fields, or nest deeper than
+            :data:`MAX_DEPTH`. Its message says where.
 
     Version added: 0.1
 
     """
+    decoder = message_decoder()
     try:
-        return _decoder().decode(data)
+        return decoder.decode(data)
     except DECODE_FAILURES as exc:
-        raise DecodeError(f"cannot decode message: {exc}") from exc
+        raise DecodeError(f"cannot decode message: {decode_failure(exc)}") from exc
     except TypeError as exc:
-        raise DecodeError(
-            f"cannot decode message: expected bytes, got {type(data).__name__}"
-        ) from exc
+        raise DecodeError(f"cannot decode message from {type(data).__name__}: {exc}") from exc
+
+
+def decode_failure(exc: BaseException) -> str:
+    """Why msgspec could not decode, in words (one of :data:`DECODE_FAILURES`)."""
+    if isinstance(exc, RecursionError):
+        return f"it nests deeper than about {MAX_DEPTH} levels"
+    return str(exc)

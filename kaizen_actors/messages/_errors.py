@@ -7,6 +7,7 @@ Every error derives from :class:`KaizenError`; cancellation is never wrapped.
     KaizenError
     ├── DecodeError                 bytes that are not a valid frame or message
     │   └── FrameTooLarge           a frame over the transport's size limit
+    ├── EncodeError                 a value msgpack cannot carry (also a TypeError)
     ├── ActorError
     │   ├── ActorNotFound           nobody serves the name (raised at once)
     │   │   └── ActorStopped        the actor stopped before handling the message
@@ -42,6 +43,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "DecodeError",
+    "EncodeError",
     "FrameTooLarge",
     "KaizenError",
     "MailboxFull",
@@ -74,6 +76,19 @@ class DecodeError(KaizenError):
 
     Raised by :func:`kaizen_actors.decode`; on a transport the frame is dropped
     into ``system.dead_letters`` with this error as the reason.
+
+    Version added: 0.1
+    """
+
+
+class EncodeError(KaizenError, TypeError):
+    """A value could not be encoded for the wire (also a ``TypeError``).
+
+    Raised by :func:`kaizen_actors.encode` for a value msgpack cannot carry:
+    an unsupported type, an int outside ``[-2**63, 2**64)``, text holding a
+    lone surrogate, nesting deeper than the recursion limit. Where it happens
+    to a reply or an event, that one message fails with it (the asker gets
+    ``ActorCrashed`` naming ``EncodeError`` and the actor); the actor goes on.
 
     Version added: 0.1
     """

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 import msgspec
 
-__all__ = ["TAG_FIELD", "Message", "message_types"]
+__all__ = ["TAG_FIELD", "Message", "message_decoder"]
 
 TAG_FIELD = "$type"
 """Name of the field that carries a message's tag on the wire.
@@ -15,7 +15,7 @@ It starts with ``$`` so it can never clash with a Python field name.
 """
 
 _registry: dict[str, type[Message]] = {}
-_generation = 0
+_decoder: msgspec.msgpack.Decoder[Any] | None = None
 
 
 class _MessageMeta(msgspec.StructMeta):
@@ -42,10 +42,15 @@ class Message(msgspec.Struct, metaclass=_MessageMeta, tag=True, tag_field=TAG_FI
         class Ping(ka.Message, tag="billing.Ping"):
             n: int
 
-    The tag travels in the field named ``"$type"``.
+    The tag travels in the field named ``"$type"``. Every message decodes
+    through one tagged union of all subclasses, so a subclass must keep a
+    string tag in that field: ``tag=False``, an int tag or another
+    ``tag_field`` is refused at definition, as is anything else msgspec
+    cannot add to the union, and it never breaks decoding of the others.
 
     Raises:
-        TypeError: when a second class registers a tag already taken.
+        TypeError: when a second class registers a tag already taken, or a
+            subclass cannot join the union of messages (the text says why).
 
     Version added: 0.1
 
@@ -53,8 +58,17 @@ class Message(msgspec.Struct, metaclass=_MessageMeta, tag=True, tag_field=TAG_FI
 
 
 def _register(cls: Any) -> None:
-    global _generation
-    tag = str(cls.__struct_config__.tag)
+    global _decoder
+    config = cls.__struct_config__
+    tag = config.tag
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    if not isinstance(tag, str) or config.tag_field != TAG_FIELD:
+        raise TypeError(
+            f"{where}: a ka.Message subclass needs a string tag in the field {TAG_FIELD!r} "
+            f"(got tag={tag!r}, tag_field={config.tag_field!r}), because every message "
+            f'decodes through one tagged union; rename it with tag="app.{cls.__name__}" '
+            "instead, or use a plain msgspec.Struct for a value that is not a message"
+        )
     other = _registry.get(tag)
     if other is not None and not _same_class(other, cls):
         raise TypeError(
@@ -62,8 +76,14 @@ def _register(cls: Any) -> None:
             f"{other.__module__}.{other.__qualname__}; "
             f'give one of them its own tag: class {cls.__name__}(Message, tag="app.{tag}")'
         )
+    types = (*(t for k, t in _registry.items() if k != tag), cls)
+    try:
+        decoder = msgspec.msgpack.Decoder(Union[types])  # noqa: UP007 - built at run time
+    except TypeError as exc:
+        reason = str(exc).split(" - type `", 1)[0]
+        raise TypeError(f"{where} cannot join the union of messages: {reason}") from None
     _registry[tag] = cls
-    _generation += 1
+    _decoder = decoder
 
 
 def _same_class(a: type, b: type) -> bool:
@@ -71,6 +91,9 @@ def _same_class(a: type, b: type) -> bool:
     return a.__module__ == b.__module__ and a.__qualname__ == b.__qualname__
 
 
-def message_types() -> tuple[int, tuple[type[Message], ...]]:
-    """The registry's generation and every registered ``Message`` subclass."""
-    return _generation, tuple(_registry.values())
+def message_decoder() -> msgspec.msgpack.Decoder[Any]:
+    """The decoder of the union of every registered ``Message`` subclass (built as they join)."""
+    return _decoder if _decoder is not None else _base_decoder
+
+
+_base_decoder: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(Message)

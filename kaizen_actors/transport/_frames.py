@@ -24,7 +24,7 @@ from ..messages import (
     decode,
     encode,
 )
-from ..messages._codec import DECODE_FAILURES
+from ..messages._codec import DECODE_FAILURES, ENCODE_FAILURES, decode_failure, encode_failure
 
 __all__ = [
     "DEFAULT_MAX_FRAME",
@@ -65,7 +65,7 @@ _PLAIN_ERRORS: dict[str, type[KaizenError]] = {
     for name in _errors.__all__
     if isinstance(cls := getattr(_errors, name), type)
     and issubclass(cls, KaizenError)
-    and cls.__init__ is KaizenError.__init__
+    and not any("__init__" in vars(base) for base in cls.__mro__ if issubclass(base, KaizenError))
 }
 """Errors that cross the wire by type name and text (those built from a message alone)."""
 
@@ -95,7 +95,7 @@ def encode_envelope(
     """Encode a message addressed to ``to``.
 
     Raises:
-        TypeError: when ``message`` is not a ``Message``.
+        EncodeError: when ``message`` is not a ``Message`` or cannot be encoded.
         FrameTooLarge: when the frame exceeds ``limit`` bytes.
 
     """
@@ -115,33 +115,39 @@ def decode_envelope(data: bytes, *, limit: int = DEFAULT_MAX_FRAME) -> tuple[Env
     try:
         envelope = _envelope_decoder.decode(data)
     except DECODE_FAILURES as exc:
-        raise DecodeError(f"malformed frame: {exc}") from exc
+        raise DecodeError(f"malformed frame: {decode_failure(exc)}") from exc
     return envelope, decode(envelope.body)
 
 
-def encode_reply(value: Any, *, limit: int = DEFAULT_MAX_FRAME) -> bytes:
-    """Encode a handler's return value as a reply frame.
+def encode_reply(value: Any, *, actor: str, limit: int = DEFAULT_MAX_FRAME) -> bytes:
+    """Encode the return value of actor ``actor``'s handler as a reply frame.
 
-    A value msgpack cannot carry becomes an ``ActorCrashed`` reply naming its type.
+    Never raises: a value msgpack cannot carry becomes an ``EncodeError``
+    reply, and one over ``limit`` bytes a ``FrameTooLarge`` reply, each
+    naming the actor, so the asker learns it at once.
     """
     try:
-        body = msgspec.Raw(_encoder.encode(value))
-    except TypeError as exc:
-        return error_reply(
-            ActorCrashed(
-                "?", "TypeError", f"reply of type {type(value).__name__} cannot be encoded: {exc}"
-            )
-        )
-    frame = _encoder.encode(ReplyFrame(body))
+        frame = _encoder.encode(ReplyFrame(msgspec.Raw(_encoder.encode(value))))
+    except ENCODE_FAILURES as exc:
+        error = encode_failure(f"the reply of actor {actor!r}", value, exc)
+        return error_reply(error)
     if len(frame) > limit:
         return error_reply(
-            ActorCrashed("?", "FrameTooLarge", f"reply of {len(frame)} bytes > {limit}")
+            FrameTooLarge(
+                f"the reply of actor {actor!r} is {len(frame)} bytes, over the limit of {limit} "
+                "bytes (the smaller of max_frame_size and the NATS server's max_payload); "
+                "reply with a smaller value, e.g. a reference to the data"
+            )
         )
     return frame
 
 
 def error_reply(error: BaseException) -> bytes:
-    """Encode an error as a reply frame that the asker re-raises as the same kind."""
+    """Encode an error as a reply frame that the asker re-raises as the same kind.
+
+    Never raises: text that cannot be encoded (a lone surrogate in an
+    exception's message) is sent with the offending characters replaced.
+    """
     if isinstance(error, ActorCrashed):
         frame = ReplyFrame(
             error_kind="crashed",
@@ -156,7 +162,16 @@ def error_reply(error: BaseException) -> bytes:
         frame = ReplyFrame(
             error_kind="error", error_type=type(error).__name__, error_message=str(error)
         )
-    return _encoder.encode(frame)
+    try:
+        return _encoder.encode(frame)
+    except ValueError:  # a lone surrogate in the text
+        frame.error_type = _printable(frame.error_type)
+        frame.error_message = _printable(frame.error_message)
+        return _encoder.encode(frame)
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def decode_reply(data: bytes) -> Any:
@@ -170,7 +185,7 @@ def decode_reply(data: bytes) -> Any:
     try:
         frame = _reply_decoder.decode(data)
     except DECODE_FAILURES as exc:
-        raise DecodeError(f"malformed reply frame: {exc}") from exc
+        raise DecodeError(f"malformed reply frame: {decode_failure(exc)}") from exc
     if frame.error_kind == "crashed":
         actor, _, text = frame.error_message.partition("\x00")
         raise ActorCrashed(actor, frame.error_type, text)
@@ -186,7 +201,7 @@ def decode_reply(data: bytes) -> Any:
     try:
         value = msgspec.msgpack.decode(frame.body)
     except DECODE_FAILURES as exc:
-        raise DecodeError(f"malformed reply value: {exc}") from exc
+        raise DecodeError(f"malformed reply value: {decode_failure(exc)}") from exc
     if isinstance(value, dict) and TAG_FIELD in value:
         return decode(frame.body)
     return value

@@ -145,7 +145,7 @@ class MemoryTransport(Transport):
         if self.wire:
             frame = encode_envelope(name, message, sender=sender, limit=self.max_frame_size)
             _, message = decode_envelope(frame, limit=server.max_frame_size)
-            wired = _WiredReply(slot)
+            wired = _WiredReply(slot, name)
             await server._inbound(name, message, sender, wired, on_event)
         else:
             await server._inbound(name, message, sender, slot, on_event)
@@ -176,10 +176,11 @@ class MemoryTransport(Transport):
 class _WiredReply:
     """Passes a reply through the reply frame codec, as it would cross the network."""
 
-    __slots__ = ("_slot",)
+    __slots__ = ("_actor", "_slot")
 
-    def __init__(self, slot: ReplySlot) -> None:
+    def __init__(self, slot: ReplySlot, actor: str) -> None:
         self._slot = slot
+        self._actor = actor
 
     @property
     def abandoned(self) -> bool:
@@ -189,7 +190,7 @@ class _WiredReply:
         self._slot.on_cancel(callback)
 
     def set_result(self, value: Any) -> bool:
-        return self._deliver(encode_reply(value))
+        return self._deliver(encode_reply(value, actor=self._actor))
 
     def set_exception(self, error: BaseException) -> bool:
         return self._deliver(error_reply(error))

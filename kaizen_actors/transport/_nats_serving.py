@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import anyio
 
 from ..events import Event, encode_event
-from ..messages import ActorNotFound, DecodeError, MailboxFull, Message, SystemStopped, encode
+from ..messages import (
+    ActorNotFound,
+    DecodeError,
+    EncodeError,
+    MailboxFull,
+    Message,
+    SystemStopped,
+    encode,
+)
 from ._frames import decode_envelope, encode_reply, error_reply
 from ._nats_connection import publish_nowait
 from ._nats_flow import EventFlow
@@ -61,10 +69,22 @@ class RemoteReply:
     publishes the reply frame itself and then acks, or naks instead.
     """
 
-    __slots__ = ("_cancel", "_done", "_inbound", "_on_done", "abandoned", "flow", "subject")
+    __slots__ = (
+        "_cancel",
+        "_done",
+        "_inbound",
+        "_on_done",
+        "abandoned",
+        "actor",
+        "flow",
+        "subject",
+    )
 
-    def __init__(self, inbound: Inbound, subject: str, on_done: OnDone | None = None) -> None:
+    def __init__(
+        self, inbound: Inbound, actor: str, subject: str, on_done: OnDone | None = None
+    ) -> None:
         self._inbound = inbound
+        self.actor = actor
         self.subject = subject
         self._on_done = on_done
         self._done = False
@@ -106,9 +126,8 @@ class RemoteReply:
 
     def set_result(self, value: Any) -> bool:
         """Publish the handler's return value."""
-        return self._publish(
-            encode_reply(value, limit=self._inbound.transport.max_frame_size), None
-        )
+        limit = self._inbound.transport.frame_limit
+        return self._publish(encode_reply(value, actor=self.actor, limit=limit), None)
 
     def set_exception(self, error: BaseException) -> bool:
         """Publish the handler's error."""
@@ -248,9 +267,9 @@ class Inbound:
         transport = self.transport
         reply: RemoteReply | None
         if ask_id is not None and reply_to:
-            reply = self.inflight[reply_to] = RemoteReply(self, reply_to, on_done)
+            reply = self.inflight[reply_to] = RemoteReply(self, name, reply_to, on_done)
         elif on_done is not None:
-            reply = RemoteReply(self, "", on_done)
+            reply = RemoteReply(self, name, "", on_done)
         else:
             reply = None
         deliver = transport.deliver
@@ -292,7 +311,7 @@ class Inbound:
         elif isinstance(event, Message):
             data = MESSAGE + encode(event)
         else:
-            raise TypeError(
+            raise EncodeError(
                 f"events sent over NATS must be ka.events.Event or ka.Message, "
                 f"not {type(event).__name__}"
             )

@@ -87,7 +87,8 @@ class NatsTransport(Transport):
             which JetStream redelivers a message (heartbeats every third of it).
         prefetch: ``durable`` only: messages a worker takes ahead per actor.
         max_frame_size: largest frame sent or accepted (1 MiB, NATS's default
-            ``max_payload``); larger ones raise ``FrameTooLarge``.
+            ``max_payload``); larger ones raise ``FrameTooLarge``. A server
+            whose ``max_payload`` is smaller lowers it (:attr:`frame_limit`).
         name: connection name shown in NATS monitoring.
         max_pending: per-actor bound of messages buffered in the NATS client.
         max_pending_bytes: the same bound in bytes.
@@ -131,7 +132,10 @@ class NatsTransport(Transport):
         event_window: int = DEFAULT_WINDOW,
         event_credit_timeout: float = 60.0,
     ) -> None:
-        self.servers = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
+        urls = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
+        self._urls = urls
+        self.servers = [redact_url(u) for u in urls]
+        """The server URLs, without the credentials a URL may hold (``***@host``)."""
         self._auth = NatsAuth(token, user, password, nkeys_seed, creds, tls)
         if durable and (ack_wait <= 0 or prefetch < 1):
             raise ValueError("durable=True needs ack_wait > 0 and prefetch >= 1")
@@ -164,7 +168,7 @@ class NatsTransport(Transport):
     # -- lifecycle -------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        servers = ",".join(redact_url(s) for s in self.servers)
+        servers = ",".join(self.servers)
         return f"<NatsTransport {servers} namespace={self.namespace!r}>"
 
     @property
@@ -173,6 +177,19 @@ class NatsTransport(Transport):
         if self._inbox is None:
             raise TransportError("the NATS transport is not connected; start the ActorSystem first")
         return f"{self._inbox.prefix}c"
+
+    @property
+    def frame_limit(self) -> int:
+        """The largest frame sent now: ``max_frame_size``, or the server's smaller ``max_payload``.
+
+        The server announces its ``max_payload`` when the client connects
+        (again on every reconnect); a reply over it answers the asker with
+        ``FrameTooLarge`` naming the actor instead of being dropped.
+        """
+        nc = self._nc
+        if nc is None or not nc.max_payload:
+            return self.max_frame_size
+        return min(self.max_frame_size, nc.max_payload)
 
     @property
     def client(self) -> Client:
@@ -214,7 +231,7 @@ class NatsTransport(Transport):
         self.deliver = deliver
         self._dead_letter = dead_letter
         nc = self._nc = await connect(
-            self.servers,
+            self._urls,
             self._auth,
             name=self.connection_name or f"kaizen-actors {namespace}",
             connect_timeout=self.connect_timeout,
@@ -341,13 +358,14 @@ class NatsTransport(Transport):
         """Publish ``message`` to ``name``'s subject.
 
         Raises:
-            FrameTooLarge: when the encoded message exceeds ``max_frame_size``.
+            FrameTooLarge: when the encoded message exceeds :attr:`frame_limit`.
+            EncodeError: when the message holds a value msgpack cannot carry.
             ActorNotFound: ``durable`` only: when no worker ever served ``name``.
             TransportError: when the connection is closed, or its buffer is
                 full while reconnecting.
 
         """
-        frame = encode_envelope(name, message, sender=sender, limit=self.max_frame_size)
+        frame = encode_envelope(name, message, sender=sender, limit=self.frame_limit)
         inbox = self._inbox
         if inbox is None:
             raise TransportError("the NATS transport is not connected; start the ActorSystem first")
@@ -372,7 +390,10 @@ class NatsTransport(Transport):
             ActorNotFound: at once when nobody serves ``name`` in the namespace.
             AskTimeout: when no reply arrives within ``timeout`` seconds.
             ActorCrashed: when the remote handler raised.
-            FrameTooLarge: when the encoded message exceeds ``max_frame_size``.
+            FrameTooLarge: when the encoded message exceeds :attr:`frame_limit`,
+                or the reply exceeded it on the serving side.
+            EncodeError: when the message, or the reply, holds a value
+                msgpack cannot carry.
             TransportError: when the connection was lost while waiting.
 
         """
@@ -388,7 +409,7 @@ class NatsTransport(Transport):
                 sender=sender,
                 events=f"{inbox.prefix}e{ask_id}" if on_event is not None else None,
                 msg_id=ask_id,
-                limit=self.max_frame_size,
+                limit=self.frame_limit,
             )
             self.statistics.asks += 1
             if self._durable is not None:

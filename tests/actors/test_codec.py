@@ -108,3 +108,65 @@ def test_truncated_frames_raise_only_decode_error(scene: Scene, data: st.DataObj
     cut = data.draw(st.integers(0, len(frame) - 1))
     with pytest.raises(ka.DecodeError):
         ka.decode(frame[:cut])
+
+
+class Anything(ka.Message, tag="test.codec.Anything"):
+    value: object = None
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (2**70, "int outside"),
+        (-(2**70), "int outside"),
+        ("bad \ud800 text", "not valid Unicode"),
+        (object(), "unsupported"),
+    ],
+)
+def test_encode_raises_one_encode_error_for_every_value_it_cannot_carry(value, why) -> None:
+    with pytest.raises(ka.EncodeError, match=why) as info:
+        ka.encode(Anything(value))
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ka.KaizenError)
+    assert info.value.__cause__ is not None
+
+
+def test_encode_refuses_deep_nesting_with_an_encode_error() -> None:
+    value: list = []
+    for _ in range(5000):
+        value = [value]
+    with pytest.raises(ka.EncodeError, match="nests deeper"):
+        ka.encode(Anything(value))
+
+
+def test_encode_of_a_non_message_is_an_encode_error() -> None:
+    with pytest.raises(ka.EncodeError, match=r"takes a kaizen_actors\.Message"):
+        ka.encode({"not": "a message"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"tag": False}, {"tag": 7}, {"tag_field": "kind"}],
+    ids=["untagged", "int-tag", "other-tag-field"],
+)
+def test_a_message_class_that_would_break_the_union_is_refused_at_definition(options) -> None:
+    with pytest.raises(TypeError, match="needs a string tag"):
+
+        class Odd(ka.Message, **options):  # type: ignore[misc]
+            n: int = 0
+
+    assert ka.decode(ka.encode(Circle(1.0))) == Circle(1.0)
+
+
+def test_a_message_class_msgspec_cannot_add_to_the_union_is_refused_with_its_reason() -> None:
+    with pytest.raises(TypeError, match=r"cannot join the union of messages: .*array_like"):
+
+        class Row(ka.Message, array_like=True, tag="test.codec.Row"):
+            n: int = 0
+
+    assert ka.decode(ka.encode(Circle(2.0))) == Circle(2.0)
+
+
+def test_decode_errors_say_what_went_wrong() -> None:
+    with pytest.raises(ka.DecodeError, match="from str: a bytes-like object is required") as info:
+        ka.decode("not bytes")  # type: ignore[arg-type]
+    assert info.value.__cause__ is not None

@@ -120,7 +120,7 @@ async def test_on_stop_queued_messages_go_to_dead_letters_and_their_asks_fail() 
         async with anyio.create_task_group() as tg:
             tg.start_soon(ask)
             await wait_all_tasks_blocked()
-            await ref.stop()
+            await ref.stop(timeout=0)  # the message in hand is cancelled at once
         assert len(failures) == 1 and isinstance(failures[0], ka.ActorStopped)
         dropped = [d.message for d in system.dead_letters]
         assert Ping(1) in dropped
@@ -200,3 +200,43 @@ async def test_an_on_stop_that_hangs_is_cancelled_after_stop_timeout() -> None:
         async with ka.ActorSystem(stop_timeout=0.05) as system:
             await system.spawn(Stuck)
     assert stopped.is_set()
+
+
+async def test_ref_stop_lets_the_message_in_hand_finish_within_its_timeout() -> None:
+    release, holding = anyio.Event(), anyio.Event()
+    async with ka.ActorSystem() as system:
+        ref = await system.spawn(lambda: Recorder(release=release, holding=holding), name="rec")
+        replies: list[Any] = []
+
+        async def ask() -> None:
+            replies.append(await ref.ask(Hold(), timeout=30))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ask)
+            await holding.wait()
+            await ref.tell(Ping(1))
+            tg.start_soon(ref.stop)
+            await wait_all_tasks_blocked()
+            assert replies == []  # stop waits for the message in hand...
+            release.set()
+        assert replies == ["released"]  # ...which finished; the queued one was dropped
+        assert [d.message for d in system.dead_letters] == [Ping(1)]
+
+
+async def test_ref_stop_cancels_the_message_in_hand_past_its_timeout() -> None:
+    holding = anyio.Event()
+    async with ka.ActorSystem() as system:
+        ref = await system.spawn(lambda: Recorder(release=anyio.Event(), holding=holding))
+        failures: list[BaseException] = []
+
+        async def ask() -> None:
+            try:
+                await ref.ask(Hold(), timeout=30)
+            except ka.ActorStopped as exc:
+                failures.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ask)
+            await holding.wait()
+            await ref.stop(timeout=0.05)  # Hold never finishes: cancelled after 50 ms
+        assert len(failures) == 1 and "stopped" in str(failures[0])

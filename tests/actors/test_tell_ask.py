@@ -196,3 +196,43 @@ async def test_asks_with_different_timeouts_each_expire_at_their_own(systems) ->
     release.set()
     assert expired == ["short", "long"]
     assert await ref.ask(Ping(4), timeout=5) == 4
+
+
+class Unencodable(ka.Actor):
+    """Replies with values msgpack cannot carry: a lone surrogate, an int over 2**64."""
+
+    async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+        if isinstance(message, Count):
+            return "still here"
+        if message.n == 2:
+            raise ValueError("bad \ud800 text")
+        return "bad \ud800 text" if message.n == 0 else 2**70
+
+
+@pytest.mark.parametrize("n", [0, 1], ids=["lone-surrogate", "int-over-2**64"])
+async def test_a_reply_that_cannot_be_encoded_fails_that_ask_alone(
+    systems, transport_kind: str, n: int
+) -> None:
+    host, client = systems
+    await host.spawn(Unencodable, name="odd")
+    await host.spawn(Recorder, name="bystander")
+    ref = client.ref("odd")
+    if transport_kind == "local":  # nothing is encoded in process
+        assert await ref.ask(Ping(n)) in ("bad \ud800 text", 2**70)
+    else:
+        with pytest.raises(ka.EncodeError, match="reply of actor 'odd'") as info:
+            await ref.ask(Ping(n), timeout=30)
+        assert isinstance(info.value, TypeError)
+    assert await ref.ask(Count(), timeout=30) == "still here"
+    assert await client.ref("bystander").ask(Ping(3), timeout=30) == 3
+    assert host.failure is None and client.failure is None
+
+
+async def test_an_error_text_that_cannot_be_encoded_still_reaches_the_asker(systems) -> None:
+    host, client = systems
+    await host.spawn(Unencodable, name="odd")
+    with pytest.raises(ka.ActorCrashed) as info:
+        await client.ref("odd").ask(Ping(2), timeout=30)
+    assert info.value.error_type == "ValueError"
+    assert "bad" in info.value.error_message
+    assert await client.ref("odd").ask(Count(), timeout=30) == "still here"

@@ -6,7 +6,7 @@ import pytest
 import kaizen_actors as ka
 from kaizen_actors.agents import Agent
 from kaizen_actors.coordination import Consensus, Debate, team
-from kaizen_actors.events import AgentStarted, RunFailed
+from kaizen_actors.events import AgentStarted, RunFailed, Token
 
 from .models import CrashModel, scripted
 
@@ -76,3 +76,19 @@ async def test_a_turn_slower_than_turn_timeout_fails_the_run_with_reason_timeout
             await t.run(question="q")
     assert caught.value.reason == "timeout" and caught.value.agent == "slow"
     assert slow.closed_at is not None
+
+
+async def test_a_model_emitting_a_lone_surrogate_is_repaired_alike_in_process_and_over_nats() -> (
+    None
+):
+    from kaizen_actors.agents import TEXT_REPAIRS
+
+    before = TEXT_REPAIRS.lone_surrogates
+    agents = [scripted(f"s{i}", "Yes \ud800 indeed.", "Yes \ud800 indeed.") for i in range(2)]
+    with anyio.fail_after(20):
+        async with team(*agents, pattern=Debate(rounds=1)) as t:
+            tokens = [e.text async for e in t.stream(question="q?") if isinstance(e, Token)]
+            result = await t.run(question="q?")
+    assert result.output.answer == "Yes \ufffd indeed."
+    assert "".join(tokens).count("\ufffd") == 2
+    assert TEXT_REPAIRS.lone_surrogates - before == 4  # two agents, two runs

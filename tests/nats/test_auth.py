@@ -42,7 +42,7 @@ async def _refused(transport: NatsTransport) -> ka.TransportError:
 async def _works(transport: NatsTransport) -> None:
     async with ka.ActorSystem("auth", transport) as system:
         await system.spawn(Recorder, name="rec")
-        other = NatsTransport(transport.servers, **transport._auth.kwargs())  # same creds
+        other = NatsTransport(transport._urls, **transport._auth.kwargs())  # same creds
         async with ka.ActorSystem("auth", other) as client:
             assert await client.ref("rec").ask(Ping(1)) == 1
 
@@ -124,3 +124,26 @@ async def test_an_nkey_seed_file_works(nkey_user, tmp_path) -> None:
     path = tmp_path / "user.nk"
     path.write_text(seed + "\n")
     await _works(NatsTransport(server.url, nkeys_seed=str(path)))
+
+
+def _public_values(transport: NatsTransport) -> str:
+    values = []
+    for name in dir(transport):
+        if name.startswith("_"):
+            continue
+        try:
+            values.append(repr(getattr(transport, name)))
+        except ka.TransportError:  # ``client`` before connecting
+            continue
+    return "\n".join(values)
+
+
+async def test_credentials_in_the_url_reach_no_public_attribute(token_server) -> None:
+    host = token_server.url.removeprefix("nats://")
+    transport = NatsTransport(f"nats://{TOKEN}@{host}")
+    assert TOKEN not in _public_values(transport)
+    assert transport.servers == [f"nats://***@{host}"]
+    async with ka.ActorSystem("auth", transport) as system:
+        await system.spawn(Recorder, name="rec")
+        assert await system.ref("rec").ask(Ping(5)) == 5
+        assert TOKEN not in _public_values(transport) and TOKEN not in repr(transport)
