@@ -88,11 +88,13 @@ async def connect(
     connect_timeout: float,
     reconnect_wait: float,
     callbacks: dict[str, Callable[..., Awaitable[None]]],
+    inbox_prefix: str = "_INBOX",
 ) -> Client:
     """Open a connection: fail the first attempt fast and clearly, then reconnect forever.
 
     ``callbacks`` holds ``error_cb``, ``disconnected_cb`` and ``reconnected_cb``;
     ``error_cb`` takes over from the connection-time error collector once connected.
+    ``inbox_prefix`` is where nats-py's own requests (the JetStream API) get replies.
 
     Raises:
         TransportError: when the server cannot be reached, refuses the
@@ -122,6 +124,7 @@ async def connect(
             disconnected_cb=callbacks["disconnected_cb"],
             reconnected_cb=callbacks["reconnected_cb"],
             pending_size=8 * 1024 * 1024,
+            inbox_prefix=inbox_prefix,
             **auth.options(),
         )
     except ImportError as exc:

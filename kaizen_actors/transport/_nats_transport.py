@@ -24,7 +24,7 @@ from ._nats_flow import CREDIT_EVERY, DEFAULT_WINDOW
 from ._nats_inbox import ReplyInbox
 from ._nats_serving import Inbound, cancel_subject
 from ._nats_statistics import NatsStatistics
-from ._nats_subjects import actor_subject, redact, redact_url
+from ._nats_subjects import RandomTokens, actor_subject, inbox_space, redact, redact_url
 
 if TYPE_CHECKING:
     import ssl
@@ -150,6 +150,7 @@ class NatsTransport(Transport):
         self.event_window = event_window
         self.event_credit_timeout = event_credit_timeout
         self.statistics = NatsStatistics()
+        self._tokens = RandomTokens()
         self.namespace = ""
         self.deliver: Deliver | None = None
         self._nc: Client | None = None
@@ -219,6 +220,7 @@ class NatsTransport(Transport):
             name=self.connection_name or f"kaizen-actors {namespace}",
             connect_timeout=self.connect_timeout,
             reconnect_wait=self.reconnect_wait,
+            inbox_prefix=inbox_space(namespace),
             callbacks={
                 "error_cb": self._on_error,
                 "disconnected_cb": self._on_disconnected,
@@ -227,10 +229,11 @@ class NatsTransport(Transport):
         )
         try:
             self._inbox = ReplyInbox(
-                f"{nc.new_inbox()}.",
+                f"{inbox_space(namespace)}.{self._tokens.next()}.",
                 namespace,
                 self.dead_letter,
                 self.statistics,
+                self._tokens,
                 send=self._inbound.send,
                 on_credit=self._inbound.credit,
             )
@@ -379,8 +382,10 @@ class NatsTransport(Transport):
         inbox = self._inbox
         if inbox is None:
             raise TransportError("the NATS transport is not connected; start the ActorSystem first")
-        ask_id, pending = inbox.open(name, message, sender, timeout, events=on_event is not None)
-        reply = inbox.prefix + ask_id
+        secret, ask_id, pending = inbox.open(
+            name, message, sender, timeout, events=on_event is not None
+        )
+        reply = f"{inbox.prefix}r{ask_id}"
         try:
             frame = encode_envelope(
                 name,
@@ -402,15 +407,19 @@ class NatsTransport(Transport):
         try:
             return await inbox.wait(ask_id, pending, on_event)
         except asyncio.CancelledError:
-            self._cancel_remote(reply)
+            self._cancel_remote(inbox.prefix + secret)
             raise
 
-    def _cancel_remote(self, reply: str) -> None:
-        """Tell the transport handling the ask with reply subject ``reply`` to cancel it."""
+    def _cancel_remote(self, notice: str) -> None:
+        """Tell the transport handling an ask to cancel it.
+
+        ``notice`` is the inbox prefix and the ask's cancel secret: the
+        serving side cancels the ask whose reply subject they make.
+        """
         nc = self._nc
         if nc is not None and not self._closed:
             with contextlib.suppress(Exception):
-                publish_nowait(nc, self._cancel_subject, reply.encode())
+                publish_nowait(nc, self._cancel_subject, notice.encode())
 
     # -- connection events -------------------------------------------------------------
 
