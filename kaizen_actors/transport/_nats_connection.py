@@ -182,10 +182,13 @@ class _Flushed:
 _KICK = _Flushed()
 
 
-def publish_nowait(nc: Client, subject: str, data: bytes, reply: str = "") -> bool:
+def publish_nowait(
+    nc: Client, subject: str, data: bytes, reply: str = "", header: bytes = b""
+) -> bool:
     """Queue a publish in nats-py's outgoing buffer without a coroutine; returns False if full.
 
-    The same as ``await nc.publish(subject, data, reply=reply)`` minus the
+    The same as ``await nc.publish(subject, data, reply=reply)`` (with
+    ``header``, a ready NATS header block, an ``HPUB``) minus the
     client-side subject validation (our subjects are built, not typed) and
     the await: the flusher task writes the buffer on its next turn, in the
     order of every other publish. False means the buffer is past its limit;
@@ -209,7 +212,17 @@ def publish_nowait(nc: Client, subject: str, data: bytes, reply: str = "") -> bo
         raise TransportError(
             f"frame of {size} bytes exceeds the server's max_payload ({nc._max_payload} bytes)"
         )
-    cmd = b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), reply.encode(), size, data)
+    if header:
+        cmd = b"HPUB %s %s %d %d\r\n%s%s\r\n" % (
+            subject.encode(),
+            reply.encode(),
+            len(header),
+            len(header) + size,
+            header,
+            data,
+        )
+    else:
+        cmd = b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), reply.encode(), size, data)
     nc._pending.append(cmd)
     pending += len(cmd)
     nc._pending_data_size = pending

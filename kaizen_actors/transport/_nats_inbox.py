@@ -46,6 +46,12 @@ _ABANDONED_KEPT = 1024
 _TELLS_KEPT = 4096  # a tell's slot is 3 hex digits of its status subject
 
 
+def _no_responders(msg: Msg) -> bool:
+    """Whether ``msg`` is the server's "no responders" status (an ask or tell nobody took)."""
+    headers = msg.headers
+    return headers is not None and not msg.data and headers.get("Status") == _NO_RESPONDERS
+
+
 class _Pending:
     """An ask waiting for its reply, and the events that arrive before it."""
 
@@ -98,6 +104,10 @@ class ReplyInbox:
         tokens: the random tokens of ask ids and tell subjects.
         send: publishes a frame now (credit).
         on_credit: takes credit for the events of an ask served here.
+        rejects: with signing, ``rejects(msg, recipient)`` tells whether a
+            frame lacks a valid signature (and records it); such frames are
+            dropped. The server's "no responders" status cannot be signed
+            and is taken as it is.
 
     """
 
@@ -111,10 +121,12 @@ class ReplyInbox:
         *,
         send: Callable[[str, bytes], None],
         on_credit: Callable[[str, bytes], None],
+        rejects: Callable[[Msg, str], bool] | None = None,
     ) -> None:
         self.prefix = prefix
         self._send = send
         self._on_credit = on_credit
+        self._rejects = rejects
         self.statistics = statistics
         self.namespace = namespace
         self._dead_letter = dead_letter
@@ -216,6 +228,9 @@ class ReplyInbox:
 
     async def on_message(self, msg: Msg) -> None:
         """The callback of the inbox subscription."""
+        rejects = self._rejects
+        if rejects is not None and not _no_responders(msg) and rejects(msg, msg.subject):
+            return
         token = msg.subject[len(self.prefix) :]
         kind = token[:1]
         if kind == "e":
@@ -232,8 +247,7 @@ class ReplyInbox:
         if pending is None or pending.future.done():
             self._late(ask_id)
             return
-        headers = msg.headers
-        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
+        if _no_responders(msg):
             pending.settle(
                 error=ActorNotFound(
                     f"no actor named {pending.name!r} in namespace {self.namespace!r} "
@@ -291,8 +305,7 @@ class ReplyInbox:
             return
         self._tells[slot % _TELLS_KEPT] = None
         _, name, message, sender = told
-        headers = msg.headers
-        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
+        if _no_responders(msg):
             reason = f"no actor named {name!r} in namespace {self.namespace!r} (no NATS responders)"
         else:
             try:

@@ -29,7 +29,6 @@ import anyio
 from ..events import Event, encode_event
 from ..messages import ActorNotFound, DecodeError, MailboxFull, Message, SystemStopped, encode
 from ._frames import decode_envelope, encode_reply, error_reply
-from ._nats_connection import publish_nowait
 from ._nats_flow import EventFlow
 from ._nats_inbox import EVENT, MESSAGE
 from ._nats_subjects import TOKEN_LENGTH, actor_subject, ask_id, escape
@@ -147,7 +146,7 @@ class Inbound:
         if nc is None:
             return
         try:
-            if not publish_nowait(nc, subject, data):
+            if not self.transport.send_frame(subject, data):
                 task = asyncio.get_running_loop().create_task(nc._flush_pending(force_flush=True))
                 self._flushes.add(task)
                 task.add_done_callback(self._flushes.discard)
@@ -211,6 +210,8 @@ class Inbound:
     async def _on_request(self, name: str, msg: Msg) -> None:
         transport = self.transport
         transport.statistics.received += 1
+        if transport.rejects(msg, name):
+            return
         try:
             envelope, message = decode_envelope(msg.data, limit=transport.max_frame_size)
         except DecodeError as exc:
@@ -299,13 +300,15 @@ class Inbound:
         await flow.acquire()
         # Queued in order: the handler emits before it returns, and its reply is
         # queued after, so every event precedes the reply on this connection.
-        nc = self.transport.client
-        if not publish_nowait(nc, subject, data, flow.credit_subject):
-            await nc._flush_pending(force_flush=True)
+        transport = self.transport
+        if not transport.send_frame(subject, data, flow.credit_subject):
+            await transport.client._flush_pending(force_flush=True)
 
     # -- cancellation -----------------------------------------------------------------
 
     async def _on_cancel(self, msg: Msg) -> None:
+        if self.transport.rejects(msg, "cancel"):
+            return
         prefix, _, secret = msg.data.decode(errors="replace").rpartition(".")
         if len(secret) != TOKEN_LENGTH:
             return
