@@ -148,9 +148,8 @@ class RandomTokens:
 
 
 def ask_id(secret: str) -> str:
-    """The id of the ask whose cancel secret is ``secret`` (96 bits of its SHA-256)."""
-    digest = hashlib.sha256(secret.encode()).digest()
-    return base64.urlsafe_b64encode(digest[:12]).decode()
+    """The id of the ask whose cancel secret is ``secret``: 96 bits of its SHA-256, in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:24]
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
