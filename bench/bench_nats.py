@@ -4,7 +4,9 @@
 
 Ask round trip p50/p99 and asks/s with 1 and 50 concurrent askers, vs raw
 ``nc.request()`` to a bare echo responder with the same payload; tell
-throughput vs raw ``nc.publish``.
+throughput vs raw ``nc.publish``. Then the cost of signing: the same ask (1
+asker) and tell burst between two systems with ``signing_key``, interleaved
+with the unsigned ones.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import kaizen_actors as ka
+from kaizen_actors.transport.nats import NatsTransport
 from tests.natsserver import NatsServer
 
 
@@ -99,7 +102,12 @@ async def main(seconds: float) -> None:
                 await ask()
             # This machine is noisy: five interleaved slices of each side, the ratios of
             # each slice's pair, and their median.
-            ratios: dict[str, list[float]] = {"p50": [], "rate": []}
+            ratios: dict[str, list[float]] = {
+                "p50": [],
+                "rate": [],
+                "signed p50": [],
+                "signed tell": [],
+            }
             for conc in (1, 50):
                 raw_lat: list[float] = []
                 ka_lat: list[float] = []
@@ -143,7 +151,7 @@ async def main(seconds: float) -> None:
                     await done.wait()
                 return n / (time.perf_counter() - t0)
 
-            async def tell_burst() -> float:
+            async def tell_burst(sink: ka.ActorRef = sink) -> float:
                 handled = await sink.ask(message, timeout=30)
                 t0 = time.perf_counter()
                 for _ in range(n):
@@ -163,6 +171,44 @@ async def main(seconds: float) -> None:
             print(f"{'raw nc.publish (received)':34s} {raw_tell:9.0f} /s")
             print(f"{'NatsTransport tell (handled)':34s} {ka_tell:9.0f} /s")
 
+            key = "bench-signing-key-3f9a1c77d2e44b08"
+            async with (
+                ka.ActorSystem(
+                    "bench-signed", NatsTransport(server.url, signing_key=key)
+                ) as s_host,
+                ka.ActorSystem(
+                    "bench-signed", NatsTransport(server.url, signing_key=key)
+                ) as s_client,
+            ):
+                await s_host.spawn(EchoActor, name="echo")
+                await s_host.spawn(Sink, name="sink", mailbox_size=10_000)
+                signed_ref, signed_sink = s_client.ref("echo"), s_client.ref("sink")
+
+                async def signed_ask() -> None:
+                    await signed_ref.ask(message, timeout=5)
+
+                for _ in range(500):
+                    await signed_ask()
+                plain_lat: list[float] = []
+                signed_lat: list[float] = []
+                for _ in range(5):
+                    lat, _ = await _drive(ask, 1, seconds / 5)
+                    plain_lat += lat
+                    ours, _ = await _drive(signed_ask, 1, seconds / 5)
+                    signed_lat += ours
+                    ratios["signed p50"].append(statistics.median(ours) / statistics.median(lat))
+                plain_tells, signed_tells = [], []
+                for _ in range(5):
+                    plain_tells.append(await tell_burst())
+                    signed_tells.append(await tell_burst(signed_sink))
+                    ratios["signed tell"].append(signed_tells[-1] / plain_tells[-1])
+                _row("ask, 1 asker, unsigned", plain_lat, len(plain_lat) / seconds)
+                _row("ask, 1 asker, signing_key", signed_lat, len(signed_lat) / seconds)
+                print(f"{'tell, unsigned (handled)':34s} {statistics.median(plain_tells):9.0f} /s")
+                print(
+                    f"{'tell, signing_key (handled)':34s} {statistics.median(signed_tells):9.0f} /s"
+                )
+
         await raw.close()
         await raw_client.close()
     print()
@@ -176,6 +222,11 @@ async def main(seconds: float) -> None:
         f"(median of 5 slices: {', '.join(f'{r:.2f}' for r in ratios['rate'])})"
     )
     print(f"tell ratio (ours/raw publish; target >= 0.5): {ka_tell / raw_tell:.2f}")
+    for name, what in (("signed p50", "ask p50"), ("signed tell", "tell rate")):
+        print(
+            f"signing cost, {what} (signed/unsigned): {statistics.median(ratios[name]):.2f} "
+            f"(median of 5 pairs: {', '.join(f'{r:.2f}' for r in ratios[name])})"
+        )
 
 
 if __name__ == "__main__":

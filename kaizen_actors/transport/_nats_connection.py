@@ -88,11 +88,13 @@ async def connect(
     connect_timeout: float,
     reconnect_wait: float,
     callbacks: dict[str, Callable[..., Awaitable[None]]],
+    inbox_prefix: str = "_INBOX",
 ) -> Client:
     """Open a connection: fail the first attempt fast and clearly, then reconnect forever.
 
     ``callbacks`` holds ``error_cb``, ``disconnected_cb`` and ``reconnected_cb``;
     ``error_cb`` takes over from the connection-time error collector once connected.
+    ``inbox_prefix`` is where nats-py's own requests (the JetStream API) get replies.
 
     Raises:
         TransportError: when the server cannot be reached, refuses the
@@ -122,6 +124,7 @@ async def connect(
             disconnected_cb=callbacks["disconnected_cb"],
             reconnected_cb=callbacks["reconnected_cb"],
             pending_size=8 * 1024 * 1024,
+            inbox_prefix=inbox_prefix,
             **auth.options(),
         )
     except ImportError as exc:
@@ -179,10 +182,13 @@ class _Flushed:
 _KICK = _Flushed()
 
 
-def publish_nowait(nc: Client, subject: str, data: bytes, reply: str = "") -> bool:
+def publish_nowait(
+    nc: Client, subject: str, data: bytes, reply: str = "", header: bytes = b""
+) -> bool:
     """Queue a publish in nats-py's outgoing buffer without a coroutine; returns False if full.
 
-    The same as ``await nc.publish(subject, data, reply=reply)`` minus the
+    The same as ``await nc.publish(subject, data, reply=reply)`` (with
+    ``header``, a ready NATS header block, an ``HPUB``) minus the
     client-side subject validation (our subjects are built, not typed) and
     the await: the flusher task writes the buffer on its next turn, in the
     order of every other publish. False means the buffer is past its limit;
@@ -202,11 +208,22 @@ def publish_nowait(nc: Client, subject: str, data: bytes, reply: str = "") -> bo
         raise TransportError(
             "the NATS connection is down and its reconnect buffer is full; retry later"
         )
-    if size > nc._max_payload:
+    if size + len(header) > nc._max_payload:
         raise TransportError(
-            f"frame of {size} bytes exceeds the server's max_payload ({nc._max_payload} bytes)"
+            f"frame of {size + len(header)} bytes exceeds the server's max_payload "
+            f"({nc._max_payload} bytes)"
         )
-    cmd = b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), reply.encode(), size, data)
+    if header:
+        cmd = b"HPUB %s %s %d %d\r\n%s%s\r\n" % (
+            subject.encode(),
+            reply.encode(),
+            len(header),
+            len(header) + size,
+            header,
+            data,
+        )
+    else:
+        cmd = b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), reply.encode(), size, data)
     nc._pending.append(cmd)
     pending += len(cmd)
     nc._pending_data_size = pending

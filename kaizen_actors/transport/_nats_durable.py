@@ -117,13 +117,12 @@ class DurableQueue:
 
         """
         await self._check_consumer(name)
-        headers = {"Nats-Msg-Id": msg_id}
+        subject = durable_subject(self.transport.namespace, name)
+        headers = {"Nats-Msg-Id": msg_id, **self.transport.signature(subject, reply, frame)}
         if reply:
             headers[REPLY_HEADER] = reply
         try:
-            await self._js.publish(
-                durable_subject(self.transport.namespace, name), frame, headers=headers
-            )
+            await self._js.publish(subject, frame, headers=headers)
         except Exception as exc:
             raise TransportError(
                 self.transport._redact(
@@ -223,6 +222,11 @@ class DurableQueue:
             inbound.send(msg.reply, _NAK_LATER)
             room.release()
             return
+        reply_to = (msg.headers or {}).get(REPLY_HEADER, "")
+        if self.transport.rejects(msg, name, reply_to):
+            inbound.send(msg.reply, b"+TERM")
+            room.release()
+            return
         try:
             envelope, message = decode_envelope(msg.data, limit=self.transport.max_frame_size)
         except DecodeError as exc:
@@ -231,7 +235,6 @@ class DurableQueue:
             room.release()
             return
         self._unacked[id(msg)] = msg
-        reply_to = (msg.headers or {}).get(REPLY_HEADER, "")
         await inbound.handle(
             name,
             message,

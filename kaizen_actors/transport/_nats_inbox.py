@@ -1,17 +1,23 @@
 """The asking side: one reply inbox per transport, and the correlation of replies to asks.
 
-Every ask gets the reply subject ``<inbox>.<id>`` and, when it takes events,
-``<inbox>.e<id>``; a tell gets ``<inbox>.t<id>`` for its status; event
-credit for the asks this transport serves arrives on ``<inbox>.c<flow>``
+Every ask gets the reply subject ``<inbox>r<id>`` and, when it takes events,
+``<inbox>e<id>``; a tell gets ``<inbox>t<slot><token>`` for its status; event
+credit for the asks this transport serves arrives on ``<inbox>c<flow>``
 (:mod:`._nats_flow`). One wildcard subscription receives all of them. Deadlines share the loop's
 one ask timer (:mod:`._deadlines`), so an ask costs a dict entry and a future,
 not a timer each.
+
+The inbox prefix, ask ids, tell tokens and flow ids are random (96 bits
+each, :class:`~._nats_subjects.RandomTokens`). An ask's id is the hash of
+its cancel secret (:func:`~._nats_subjects.ask_id`), which only the asker
+knows: the cancel it publishes carries the secret, and the serving side
+cancels the ask whose id it hashes to.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import hmac
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +26,8 @@ from ..messages import ActorNotFound, AskTimeout, DecodeError, KaizenError, deco
 from ._deadlines import loop_deadlines
 from ._frames import decode_reply
 from ._nats_flow import CreditGrant
+from ._nats_subjects import TOKEN_LENGTH, RandomTokens
+from ._nats_subjects import ask_id as ask_id_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,7 +43,13 @@ EVENT, MESSAGE = b"E", b"M"
 
 _NO_RESPONDERS = "503"
 _ABANDONED_KEPT = 1024
-_TELLS_KEPT = 4096
+_TELLS_KEPT = 4096  # a tell's slot is 3 hex digits of its status subject
+
+
+def _no_responders(msg: Msg) -> bool:
+    """Whether ``msg`` is the server's "no responders" status (an ask or tell nobody took)."""
+    headers = msg.headers
+    return headers is not None and not msg.data and headers.get("Status") == _NO_RESPONDERS
 
 
 class _Pending:
@@ -87,6 +101,13 @@ class ReplyInbox:
         namespace: the namespace, for error texts.
         dead_letter: where late replies and undeliverable tells are recorded.
         statistics: counters with a ``late_replies`` attribute.
+        tokens: the random tokens of ask ids and tell subjects.
+        send: publishes a frame now (credit).
+        on_credit: takes credit for the events of an ask served here.
+        rejects: with signing, ``rejects(msg, recipient)`` tells whether a
+            frame lacks a valid signature (and records it); such frames are
+            dropped. The server's "no responders" status cannot be signed
+            and is taken as it is.
 
     """
 
@@ -96,38 +117,47 @@ class ReplyInbox:
         namespace: str,
         dead_letter: DeadLetterSink,
         statistics: Any,
+        tokens: RandomTokens,
         *,
         send: Callable[[str, bytes], None],
         on_credit: Callable[[str, bytes], None],
+        rejects: Callable[[Msg, str], bool] | None = None,
     ) -> None:
         self.prefix = prefix
         self._send = send
         self._on_credit = on_credit
+        self._rejects = rejects
         self.statistics = statistics
         self.namespace = namespace
         self._dead_letter = dead_letter
-        self._ids = itertools.count(1)
+        self._tokens = tokens
         self.asks: dict[str, _Pending] = {}
         self._abandoned: OrderedDict[str, _Pending] = OrderedDict()
         self._tells: list[Any] = [None] * _TELLS_KEPT
-        self._tell_ids = itertools.count(1)
+        self._tell_slot = 0
 
     # -- asks ------------------------------------------------------------------------
 
     def open(
         self, name: str, message: Any, sender: str | None, timeout: float, *, events: bool = False
-    ) -> tuple[str, Any]:
-        """Register an ask (taking events if ``events``); returns its id and pending record."""
-        ask_id = str(next(self._ids))
+    ) -> tuple[str, str, Any]:
+        """Register an ask (taking events if ``events``).
+
+        Returns:
+            Its cancel secret, its id (the hash of the secret) and its pending record.
+
+        """
+        secret = self._tokens.next()
+        key = ask_id_of(secret)
         loop = asyncio.get_running_loop()
         pending = _Pending(name, message, sender, loop.create_future())
         if events:
             pending.events = deque()
             pending.grant = CreditGrant()
-        self.asks[ask_id] = pending
+        self.asks[key] = pending
         if timeout != float("inf"):
             loop_deadlines(loop).add(timeout, pending)
-        return ask_id, pending
+        return secret, key, pending
 
     async def wait(self, ask_id: str, pending: _Pending, on_event: EventSink | None) -> Any:
         """Wait for the reply of ask ``ask_id`` and return it, or raise its error.
@@ -184,15 +214,23 @@ class ReplyInbox:
     # -- tells -----------------------------------------------------------------------
 
     def tell_subject(self, name: str, message: Any, sender: str | None) -> str:
-        """The status subject of a tell; kept in a ring of the last 4,096 tells."""
-        tid = next(self._tell_ids)
-        self._tells[tid % _TELLS_KEPT] = (tid, name, message, sender)
-        return f"{self.prefix}t{tid}"
+        """The status subject of a tell; kept in a ring of the last 4,096 tells.
+
+        ``<inbox>t<slot><token>``: the slot in the ring (3 hex digits), then a
+        random token that the status must name for the slot to count.
+        """
+        slot = self._tell_slot = (self._tell_slot + 1) % _TELLS_KEPT
+        token = self._tokens.next()
+        self._tells[slot] = (token, name, message, sender)
+        return f"{self.prefix}t{slot:03x}{token}"
 
     # -- the inbox subscription --------------------------------------------------------
 
     async def on_message(self, msg: Msg) -> None:
         """The callback of the inbox subscription."""
+        rejects = self._rejects
+        if rejects is not None and not _no_responders(msg) and rejects(msg, msg.subject):
+            return
         token = msg.subject[len(self.prefix) :]
         kind = token[:1]
         if kind == "e":
@@ -201,16 +239,15 @@ class ReplyInbox:
             self._on_credit(token[1:], msg.data)
         elif kind == "t":
             self._on_tell_status(token[1:], msg)
-        else:
-            self._on_reply(token, msg)
+        elif kind == "r":
+            self._on_reply(token[1:], msg)
 
     def _on_reply(self, ask_id: str, msg: Msg) -> None:
         pending = self.asks.get(ask_id)
         if pending is None or pending.future.done():
             self._late(ask_id)
             return
-        headers = msg.headers
-        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
+        if _no_responders(msg):
             pending.settle(
                 error=ActorNotFound(
                     f"no actor named {pending.name!r} in namespace {self.namespace!r} "
@@ -255,16 +292,20 @@ class ReplyInbox:
 
     def _on_tell_status(self, token: str, msg: Msg) -> None:
         try:
-            tid = int(token)
+            slot = int(token[:3], 16)
         except ValueError:
             return
-        told = self._tells[tid % _TELLS_KEPT]
-        if told is None or told[0] != tid:
+        told = self._tells[slot % _TELLS_KEPT]
+        secret = token[3:]
+        if (
+            told is None
+            or len(secret) != TOKEN_LENGTH
+            or not hmac.compare_digest(told[0].encode(), secret.encode())
+        ):
             return
-        self._tells[tid % _TELLS_KEPT] = None
+        self._tells[slot % _TELLS_KEPT] = None
         _, name, message, sender = told
-        headers = msg.headers
-        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
+        if _no_responders(msg):
             reason = f"no actor named {name!r} in namespace {self.namespace!r} (no NATS responders)"
         else:
             try:

@@ -9,16 +9,17 @@ directly (:func:`publish_nowait`), in order, without a task hop.
 Events of an ask are flow-controlled (:mod:`._nats_flow`): a handler emitting
 faster than the asker consumes waits for credit, as it would in-process.
 
-Cancellation: an asker that is cancelled publishes its reply subject on
-``ka.<ns>.x`` (every transport of the namespace listens); the transport
-handling that ask cancels the handler.
+Cancellation: an asker that is cancelled publishes its inbox prefix and the
+ask's cancel secret on ``ka.<ns>.x`` (every transport of the namespace
+listens); the transport handling the ask whose id is the secret's hash
+(:func:`~._nats_subjects.ask_id`) cancels the handler. The request shows
+the id, never the secret, so only the asker can cancel its ask.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -36,10 +37,9 @@ from ..messages import (
     encode,
 )
 from ._frames import decode_envelope, encode_reply, error_reply
-from ._nats_connection import publish_nowait
 from ._nats_flow import EventFlow
 from ._nats_inbox import EVENT, MESSAGE
-from ._nats_subjects import actor_subject, escape
+from ._nats_subjects import TOKEN_LENGTH, actor_subject, ask_id, escape
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -142,7 +142,6 @@ class Inbound:
         self.subs: dict[str, Subscription] = {}
         self.inflight: dict[str, RemoteReply] = {}
         self.flows: dict[str, EventFlow] = {}
-        self._flow_ids = itertools.count(1)
         self.refusing: str | None = None
         self._flushes: set[asyncio.Task[Any]] = set()
         self._control: Subscription | None = None
@@ -166,7 +165,7 @@ class Inbound:
         if nc is None:
             return
         try:
-            if not publish_nowait(nc, subject, data):
+            if not self.transport.send_frame(subject, data):
                 task = asyncio.get_running_loop().create_task(nc._flush_pending(force_flush=True))
                 self._flushes.add(task)
                 task.add_done_callback(self._flushes.discard)
@@ -230,6 +229,8 @@ class Inbound:
     async def _on_request(self, name: str, msg: Msg) -> None:
         transport = self.transport
         transport.statistics.received += 1
+        if transport.rejects(msg, name):
+            return
         try:
             envelope, message = decode_envelope(msg.data, limit=transport.max_frame_size)
         except DecodeError as exc:
@@ -283,7 +284,7 @@ class Inbound:
             return
         on_event = None
         if events:
-            flow_id = str(next(self._flow_ids))
+            flow_id = transport._tokens.next()
             flow = EventFlow(
                 transport.credit_prefix + flow_id,
                 transport.event_window,
@@ -318,14 +319,19 @@ class Inbound:
         await flow.acquire()
         # Queued in order: the handler emits before it returns, and its reply is
         # queued after, so every event precedes the reply on this connection.
-        nc = self.transport.client
-        if not publish_nowait(nc, subject, data, flow.credit_subject):
-            await nc._flush_pending(force_flush=True)
+        transport = self.transport
+        if not transport.send_frame(subject, data, flow.credit_subject):
+            await transport.client._flush_pending(force_flush=True)
 
     # -- cancellation -----------------------------------------------------------------
 
     async def _on_cancel(self, msg: Msg) -> None:
-        reply = self.inflight.get(msg.data.decode(errors="replace"))
+        if self.transport.rejects(msg, "cancel"):
+            return
+        prefix, _, secret = msg.data.decode(errors="replace").rpartition(".")
+        if len(secret) != TOKEN_LENGTH:
+            return
+        reply = self.inflight.get(f"{prefix}.r{ask_id(secret)}")
         if reply is not None:
             reply.cancel()
 

@@ -14,6 +14,8 @@ class NatsStatistics:
     Attributes:
         received: request frames that arrived for local actors.
         bad_frames: frames that did not decode (sent to dead letters).
+        bad_signatures: frames dropped for a missing or invalid signature
+            (``signing_key``; sent to dead letters).
         dropped: requests the NATS client dropped because an actor's pending
             queue was full (slow consumer); the sender got an error.
         refused: requests refused while the service drained.
@@ -34,6 +36,7 @@ class NatsStatistics:
     late_replies: int = 0
     disconnects: int = 0
     reconnects: int = 0
+    bad_signatures: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """The counters as a plain dict."""

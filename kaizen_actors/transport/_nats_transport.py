@@ -23,15 +23,26 @@ from ._nats_connection import NatsAuth, connect, publish_nowait
 from ._nats_flow import CREDIT_EVERY, DEFAULT_WINDOW
 from ._nats_inbox import ReplyInbox
 from ._nats_serving import Inbound, cancel_subject
+from ._nats_signing import HEADER, HEADER_BYTES, SigningKeys
 from ._nats_statistics import NatsStatistics
-from ._nats_subjects import actor_subject, redact, redact_url
+from ._nats_subjects import (
+    RandomTokens,
+    actor_subject,
+    inbox_space,
+    namespace_space,
+    redact,
+    redact_url,
+)
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Sequence
 
     from nats.aio.client import Client
+    from nats.aio.msg import Msg
 
     from ._base import DeadLetterSink, Deliver
+    from ._nats_signing import Signer
 
 __all__ = ["NatsStatistics", "NatsTransport"]
 
@@ -70,6 +81,18 @@ class NatsTransport(Transport):
     asker gets ``AskTimeout`` at its deadline; with ``durable=True`` the
     message is redelivered to another worker and the asker gets one reply.
 
+    Strangers on the same server: reply subjects, ask ids and tell status
+    subjects are random (96 bits each), and only the asker can cancel its
+    ask. With ``signing_key`` every frame of the namespace is signed
+    (HMAC-SHA256 with a key id, :mod:`kaizen_actors.transport._nats_signing`);
+    a frame without a valid signature is dropped, counted in
+    ``statistics.bad_signatures`` and dead-lettered, so a client without the
+    key can neither forge a reply nor inject a tell, an ask, an event or a
+    cancel. It can still read what it may subscribe to, replay a signed frame
+    unchanged, and fake the server's "no responders" status (which is
+    unsigned): server permissions stop those
+    (``examples/distributed/nats-permissions.conf``).
+
     Args:
         url: server URL(s), ``nats://host:4222``, ``tls://...``, comma-separated
             for a cluster. ``user:password@`` in the URL works; it is never logged.
@@ -101,9 +124,16 @@ class NatsTransport(Transport):
             slows the handler, as in-process).
         event_credit_timeout: seconds a handler waits for an asker that takes
             none of its events before its ``ctx.emit`` raises ``TransportError``.
+        signing_key: sign every frame and drop frames without a valid
+            signature: a key (``str`` or ``bytes``, at least 16 bytes), or a
+            list of keys for rotation (the first signs, all verify). ``None``
+            reads ``KAIZEN_SIGNING_KEY`` (comma-separated for several keys);
+            unset, frames are not signed. Every system of the namespace needs
+            a key that the others verify. The keys are never shown.
 
     Raises:
-        ValueError: for contradictory options.
+        ValueError: for contradictory options, or a signing key that is
+            empty, too short, or not ``str``/``bytes``.
 
     Version added: 0.1
 
@@ -131,6 +161,7 @@ class NatsTransport(Transport):
         reconnect_wait: float = 0.5,
         event_window: int = DEFAULT_WINDOW,
         event_credit_timeout: float = 60.0,
+        signing_key: str | bytes | Sequence[str | bytes] | None = None,
     ) -> None:
         urls = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
         self._urls = urls
@@ -153,7 +184,11 @@ class NatsTransport(Transport):
             raise ValueError(f"event_window must be at least {CREDIT_EVERY}, got {event_window}")
         self.event_window = event_window
         self.event_credit_timeout = event_credit_timeout
+        self._signing_keys = SigningKeys.resolve(signing_key)
+        self._signer: Signer | None = None
+        self._space = ""
         self.statistics = NatsStatistics()
+        self._tokens = RandomTokens()
         self.namespace = ""
         self.deliver: Deliver | None = None
         self._nc: Client | None = None
@@ -169,7 +204,13 @@ class NatsTransport(Transport):
 
     def __repr__(self) -> str:
         servers = ",".join(self.servers)
-        return f"<NatsTransport {servers} namespace={self.namespace!r}>"
+        signed = " signed" if self.signed else ""
+        return f"<NatsTransport {servers} namespace={self.namespace!r}{signed}>"
+
+    @property
+    def signed(self) -> bool:
+        """Whether this transport signs its frames and drops frames without a valid signature."""
+        return self._signing_keys is not None
 
     @property
     def credit_prefix(self) -> str:
@@ -189,7 +230,8 @@ class NatsTransport(Transport):
         nc = self._nc
         if nc is None or not nc.max_payload:
             return self.max_frame_size
-        return min(self.max_frame_size, nc.max_payload)
+        room = nc.max_payload - (HEADER_BYTES if self.signed else 0)
+        return min(self.max_frame_size, room)
 
     @property
     def client(self) -> Client:
@@ -209,7 +251,8 @@ class NatsTransport(Transport):
         return self._nc is not None and self._nc.is_connected
 
     def _redact(self, text: str) -> str:
-        return redact(text, self._auth.secrets)
+        keys = self._signing_keys.secrets if self._signing_keys is not None else ()
+        return redact(text, self._auth.secrets + keys)
 
     def dead_letter(
         self, message: Any, *, recipient: str, reason: str, sender: str | None = None
@@ -230,12 +273,16 @@ class NatsTransport(Transport):
         self.namespace = namespace
         self.deliver = deliver
         self._dead_letter = dead_letter
+        self._space = namespace_space(namespace)
+        if self._signing_keys is not None:
+            self._signer = self._signing_keys.signer(namespace)
         nc = self._nc = await connect(
             self._urls,
             self._auth,
             name=self.connection_name or f"kaizen-actors {namespace}",
             connect_timeout=self.connect_timeout,
             reconnect_wait=self.reconnect_wait,
+            inbox_prefix=inbox_space(namespace),
             callbacks={
                 "error_cb": self._on_error,
                 "disconnected_cb": self._on_disconnected,
@@ -244,12 +291,14 @@ class NatsTransport(Transport):
         )
         try:
             self._inbox = ReplyInbox(
-                f"{nc.new_inbox()}.",
+                f"{inbox_space(namespace)}.{self._tokens.next()}.",
                 namespace,
                 self.dead_letter,
                 self.statistics,
+                self._tokens,
                 send=self._inbound.send,
                 on_credit=self._inbound.credit,
+                rejects=self.rejects if self._signer is not None else None,
             )
             await nc.subscribe(
                 f"{self._inbox.prefix}*",
@@ -345,12 +394,54 @@ class NatsTransport(Transport):
 
     # -- sending ---------------------------------------------------------------------
 
-    async def _publish(self, subject: str, data: bytes, reply: str = "") -> None:
+    def send_frame(self, subject: str, data: bytes, reply: str = "") -> bool:
+        """Queue a frame now (see :func:`publish_nowait`), signed when it is for the namespace.
+
+        Returns False when the client's buffer is past its limit.
+
+        Raises:
+            TransportError: when the transport is not connected or the
+                connection is closed.
+
+        """
         nc = self.client
+        signer = self._signer
+        if signer is not None and subject.startswith(self._space):
+            return publish_nowait(nc, subject, data, reply, signer.header(subject, reply, data))
+        return publish_nowait(nc, subject, data, reply)
+
+    def signature(self, subject: str, reply: str, data: bytes) -> dict[str, str]:
+        """The headers that sign a frame published another way (JetStream); ``{}`` unsigned."""
+        signer = self._signer
+        return {} if signer is None else {HEADER: signer.value(subject, reply, data)}
+
+    def rejects(self, msg: Msg, recipient: str, reply: str | None = None) -> bool:
+        """Whether ``msg`` lacks a valid signature; if so it is counted and dead-lettered.
+
+        ``reply`` is the reply subject the signature covers, when it is not
+        ``msg.reply`` (the durable queue's ``Ka-Reply`` header).
+        """
+        signer = self._signer
+        if signer is None:
+            return False
+        why = signer.check(
+            msg.subject, msg.reply if reply is None else reply, msg.data, msg.headers
+        )
+        if not why:
+            return False
+        self.statistics.bad_signatures += 1
+        self.dead_letter(
+            bytes(msg.data),
+            recipient=recipient,
+            reason=f"dropped a frame on {msg.subject} without a valid signature: {why}",
+        )
+        return True
+
+    async def _publish(self, subject: str, data: bytes, reply: str = "") -> None:
         try:
-            if publish_nowait(nc, subject, data, reply):
+            if self.send_frame(subject, data, reply):
                 return
-            await nc._flush_pending(force_flush=True)
+            await self.client._flush_pending(force_flush=True)
         except TransportError as exc:
             raise TransportError(self._redact(f"cannot publish to NATS: {exc}")) from None
 
@@ -400,8 +491,10 @@ class NatsTransport(Transport):
         inbox = self._inbox
         if inbox is None:
             raise TransportError("the NATS transport is not connected; start the ActorSystem first")
-        ask_id, pending = inbox.open(name, message, sender, timeout, events=on_event is not None)
-        reply = inbox.prefix + ask_id
+        secret, ask_id, pending = inbox.open(
+            name, message, sender, timeout, events=on_event is not None
+        )
+        reply = f"{inbox.prefix}r{ask_id}"
         try:
             frame = encode_envelope(
                 name,
@@ -423,15 +516,18 @@ class NatsTransport(Transport):
         try:
             return await inbox.wait(ask_id, pending, on_event)
         except asyncio.CancelledError:
-            self._cancel_remote(reply)
+            self._cancel_remote(inbox.prefix + secret)
             raise
 
-    def _cancel_remote(self, reply: str) -> None:
-        """Tell the transport handling the ask with reply subject ``reply`` to cancel it."""
-        nc = self._nc
-        if nc is not None and not self._closed:
+    def _cancel_remote(self, notice: str) -> None:
+        """Tell the transport handling an ask to cancel it.
+
+        ``notice`` is the inbox prefix and the ask's cancel secret: the
+        serving side cancels the ask whose reply subject they make.
+        """
+        if self._nc is not None and not self._closed:
             with contextlib.suppress(Exception):
-                publish_nowait(nc, self._cancel_subject, reply.encode())
+                self.send_frame(self._cancel_subject, notice.encode())
 
     # -- connection events -------------------------------------------------------------
 

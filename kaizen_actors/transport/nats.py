@@ -10,9 +10,10 @@
 Subjects (``<ns>`` is the system's name; names are escaped, see
 :func:`escape`): ``ka.<ns>.a.<actor>`` carries requests to an actor, subscribed
 in queue group ``<actor>`` so that every system serving the name is one worker
-pool; ``_INBOX.<id>.<ask>`` carries the reply to one ask and
-``_INBOX.<id>.e<ask>`` the events its handler emits (one subject per ask,
-ordered before the reply); ``ka.<ns>.x`` carries cancellations of asks;
+pool; ``ka.<ns>.i.<id>.r<ask>`` carries the reply to one ask and
+``ka.<ns>.i.<id>.e<ask>`` the events its handler emits (one subject per ask,
+ordered before the reply; ``<id>`` and ``<ask>`` are random, 96 bits each);
+``ka.<ns>.x`` carries cancellations of asks (only the asker can cancel);
 ``ka.<ns>.d.<actor>`` is the JetStream work queue of ``durable=True`` (stream
 ``KA_<ns>``); ``$SRV.PING|INFO|STATS`` is the service API (``service=True``,
 on by default in ``kaizen-actors serve``). The full table is in

@@ -56,8 +56,12 @@ def test_decode_refuses_deep_nesting_with_a_decode_error() -> None:
 
 
 class Huge(ka.Actor):
+    """Replies ``n`` bytes of text (600 KB for ``n=1``)."""
+
     async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
-        return "x" * 600_000 if message.n else "small"
+        if isinstance(message, Ping):
+            return "x" * (600_000 if message.n == 1 else message.n)
+        return "small"
 
 
 @pytest.fixture
@@ -80,6 +84,21 @@ async def test_a_reply_over_the_servers_max_payload_answers_frame_too_large_at_o
         ref = client.ref("huge")
         with pytest.raises(ka.FrameTooLarge, match="reply of actor 'huge'"):
             await ref.ask(Ping(1), timeout=30)
-        assert await ref.ask(Ping(0), timeout=30) == "small"
+        assert await ref.ask(Deep(), timeout=30) == "small"
         with pytest.raises(ka.FrameTooLarge, match="262144"):
             await ref.ask(Deep("y" * 300_000), timeout=30)  # a request over it, too
+
+
+async def test_a_signed_reply_just_under_the_frame_limit_gets_through(small_server) -> None:
+    from kaizen_actors.transport._nats_signing import HEADER_BYTES
+
+    key = "k" * 32
+    async with (
+        ka.ActorSystem("payload", ka.NatsTransport(small_server.url, signing_key=key)) as host,
+        ka.ActorSystem("payload", ka.NatsTransport(small_server.url, signing_key=key)) as client,
+    ):
+        limit = host.transport.frame_limit
+        assert limit == 262144 - HEADER_BYTES  # the signature counts against max_payload
+        await host.spawn(Huge, name="huge")
+        reply = await client.ref("huge").ask(Ping(limit - 16), timeout=30)
+        assert len(reply) == limit - 16
