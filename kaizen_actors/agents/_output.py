@@ -5,6 +5,10 @@ reply may be a JSON object keyed by the output field names, such an object in a
 ```` ```json ```` fence or after some prose, or, for a signature with one output
 field, plain text.
 
+Limits: a reply is read in time linear in its length (one scan finds the
+candidate objects, which are then decoded); JSON in it may nest objects and
+arrays :data:`MAX_DEPTH` levels deep.
+
 :class:`FieldStream` follows a reply as it streams and returns the text of the
 output fields only (string values decoded, no JSON punctuation), so ``Token``
 events carry what a reader wants to see.
@@ -14,12 +18,18 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ._signature import FieldSpec
 
-__all__ = ["FieldStream", "InvalidReply", "parse_reply"]
+__all__ = ["MAX_DEPTH", "FieldStream", "InvalidReply", "parse_reply"]
+
+MAX_DEPTH = 64
+"""Deepest nesting of JSON objects and arrays read in a reply; deeper JSON makes it invalid."""
 
 
 class InvalidReply(ValueError):
@@ -27,41 +37,157 @@ class InvalidReply(ValueError):
 
 
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)```", re.DOTALL)
-_decoder = json.JSONDecoder()
+_STRUCTURE = re.compile(r'[{}\[\]"]')
+_STR_STOP = re.compile(r'["\\]')
 
 
-def _find_object(text: str, keys: dict[str, FieldSpec]) -> dict[str, Any] | None:
-    """The first JSON object in ``text`` that has one of ``keys``; else the first object."""
-    stripped = text.strip()
-    candidates: list[str] = [stripped]
-    candidates += [m.group(1).strip() for m in _FENCE.finditer(text)]
-    first: dict[str, Any] | None = None
-    for cand in candidates:
-        if cand.startswith("{"):
-            try:
-                obj = json.loads(cand)
-            except ValueError:
-                continue
-            if isinstance(obj, dict):
-                if keys.keys() & obj.keys():
-                    return obj
-                first = first or obj
+def _string_end(text: str, i: int) -> int:
+    """The index after the closing quote of the JSON string whose text starts at ``i``."""
+    n = len(text)
+    while True:
+        m = _STR_STOP.search(text, i)
+        if m is None:
+            return n
+        j = m.start()
+        if text[j] == '"':
+            return j + 1
+        i = j + 2  # an escape: skip the escaped character
+
+
+def _groups(text: str) -> Iterator[tuple[list[int], list[int], bool]]:
+    """The ``{...}`` spans of ``text`` found in one pass, grouped by outermost ``{``.
+
+    From each ``{`` outside a group the scan follows JSON's strings and
+    brackets until its brackets balance (or the text ends); every character
+    is looked at once. A group is the starts of its objects in order, their
+    ends (``-1`` for one not closed) and whether its nesting went past
+    :data:`MAX_DEPTH`. Past it, the scan only counts brackets to find the
+    group's end and closes no more of its objects (those open could not be
+    decoded safely). Mismatched closing brackets are ignored.
+    """
+    n = len(text)
+    search = _STRUCTURE.search
     pos = text.find("{")
     while pos != -1:
-        try:
-            obj, _end = _decoder.raw_decode(text, pos)
-        except ValueError:
-            obj = None
-        if isinstance(obj, dict):
-            if keys.keys() & obj.keys():
-                return obj
-            first = first or obj
-        pos = text.find("{", pos + 1)
-    return first
+        starts = [pos]
+        ends = [-1]
+        stack = [0]  # per open bracket: its object's index in starts, -1 for "["
+        overflow = 0
+        too_deep = False
+        i = pos + 1
+        while i < n:
+            m = search(text, i)
+            if m is None:
+                i = n
+                break
+            j = m.start()
+            ch = text[j]
+            i = j + 1
+            if ch == '"':
+                i = _string_end(text, i)
+            elif ch in "{[":
+                if overflow or len(stack) == MAX_DEPTH:
+                    overflow += 1
+                    too_deep = True
+                elif ch == "{":
+                    stack.append(len(starts))
+                    starts.append(j)
+                    ends.append(-1)
+                else:
+                    stack.append(-1)
+            elif overflow:
+                overflow -= 1
+            elif stack and (stack[-1] >= 0) == (ch == "}"):
+                index = stack.pop()
+                if index >= 0 and not too_deep:
+                    ends[index] = i
+                if not stack:
+                    break
+        yield starts, ends, too_deep
+        pos = text.find("{", i) if i < n else -1
+
+
+def _with_keys(obj: dict[str, Any], keys: dict[str, FieldSpec]) -> dict[str, Any] | None:
+    """The first object in ``obj`` (itself, then its values, depth first) having one of ``keys``."""
+    todo: list[Any] = [obj]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            if keys.keys() & item.keys():
+                return item
+            todo.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            todo.extend(reversed(item))
+    return None
+
+
+def _decoded(text: str, keys: dict[str, FieldSpec]) -> dict[str, Any] | None:
+    """``text``, one JSON object of safe depth, decoded when it has one of ``keys``."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    return obj if keys.keys() & obj.keys() else None
+
+
+def _fenced_object(block: str, keys: dict[str, FieldSpec]) -> dict[str, Any] | None:
+    """A fenced block decoded, when all of it is one JSON object having one of ``keys``."""
+    if not block.startswith("{"):
+        return None
+    _starts, ends, too_deep = next(_groups(block))
+    if too_deep or ends[0] != len(block):
+        return None
+    return _decoded(block, keys)
+
+
+def _find_object(text: str, keys: dict[str, FieldSpec]) -> tuple[dict[str, Any] | None, bool]:
+    """The first JSON object in ``text`` that has one of ``keys``.
+
+    The whole reply comes first, then each fenced block, then every object
+    of the reply (nested ones too) in order of where it starts.
+
+    Returns:
+        The object (``None`` when there is none) and whether the scan met
+        JSON nested deeper than :data:`MAX_DEPTH`.
+
+    """
+    groups = _groups(text)
+    first = next(groups, None)
+    if first is not None and not first[2]:
+        stripped = text.strip()
+        begin = len(text) - len(text.lstrip())
+        if first[0][0] == begin and first[1][0] == begin + len(stripped):
+            obj = _decoded(stripped, keys)
+            if obj is not None:
+                return obj, False
+    for m in _FENCE.finditer(text):
+        obj = _fenced_object(m.group(1).strip(), keys)
+        if obj is not None:
+            return obj, False
+    # An object holding a key holds its name in quotes, or an escape spelling it.
+    marks = re.compile("|".join(re.escape(f'"{key}"') for key in keys) + r"|\\")
+    deep = False
+    for starts, ends, too_deep in chain((first,) if first is not None else (), groups):
+        deep = deep or too_deep
+        decoded_until = -1
+        for start, end in zip(starts, ends, strict=True):
+            if end == -1 or start < decoded_until:
+                continue  # not closed, or inside an object searched or holding no key
+            if marks.search(text, start, end) is None:
+                decoded_until = end
+                continue
+            try:
+                found = _with_keys(json.loads(text[start:end]), keys)
+            except ValueError:
+                continue
+            if found is not None:
+                return found, deep
+            decoded_until = end
+    return None, deep
 
 
 def parse_reply(text: str, outputs: dict[str, FieldSpec]) -> dict[str, Any]:
-    """Parse and validate a finished reply.
+    """Parse and validate a finished reply, in time linear in its length.
 
     Args:
         text: the reply.
@@ -71,11 +197,17 @@ def parse_reply(text: str, outputs: dict[str, FieldSpec]) -> dict[str, Any]:
         The validated output values by field name.
 
     Raises:
-        InvalidReply: naming each field that is missing or does not validate.
+        InvalidReply: naming each field that is missing or does not validate,
+            or saying that the reply's JSON nests deeper than :data:`MAX_DEPTH`.
 
     """
-    obj = _find_object(text, outputs)
-    if obj is None or not (outputs.keys() & obj.keys()):
+    obj, too_deep = _find_object(text, outputs)
+    if obj is None:
+        if too_deep:
+            raise InvalidReply(
+                f"the reply nests JSON objects or arrays more than {MAX_DEPTH} levels "
+                "deep; reply with a flatter JSON object"
+            )
         if len(outputs) == 1:
             (name,) = outputs
             obj = {name: _strip_fence(text.strip())}
@@ -109,7 +241,6 @@ def _strip_fence(text: str) -> str:
 _START, _PLAIN, _SEEK, _FENCE_HDR, _AFTER_FENCE = range(5)
 _KEY0, _KEY, _COLON, _VAL0, _VSTR, _VRAW, _DONE = range(5, 12)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", '"': '"', "\\": "\\", "/": "/"}
-_STR_STOP = re.compile(r'["\\]')
 
 
 class FieldStream:

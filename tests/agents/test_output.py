@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kaizen_actors.agents import signature
-from kaizen_actors.agents._output import FieldStream, InvalidReply, parse_reply
+import kaizen_actors as ka
+from kaizen_actors.agents import Agent, ScriptedModel, signature
+from kaizen_actors.agents._output import MAX_DEPTH, FieldStream, InvalidReply, parse_reply
 
 TWO = signature("question -> answer: str, confidence: float").output_fields()
 ONE = signature("question -> answer").output_fields()
@@ -50,6 +51,51 @@ def test_missing_fields_and_non_json_replies_are_rejected() -> None:
 def test_optional_outputs_may_be_left_out() -> None:
     fields = signature("q -> a: str, b: int | None").output_fields()
     assert parse_reply('{"a": "x"}', fields) == {"a": "x", "b": None}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        'Use { with care: {"answer": "yes", "confidence": 0.9}',
+        '{ I would say: {"answer": "yes", "confidence": 0.9} }',
+        '{"result": {"answer": "yes", "confidence": 0.9}}',
+        '{"a": [{}, {"b": "}"}]} and {"answer": "yes", "confidence": 0.9}',
+        '{"notes": "say \\"{\\"", "answer": "yes", "confidence": 0.9}',
+    ],
+)
+def test_objects_are_found_past_stray_braces_and_inside_other_objects(reply: str) -> None:
+    assert parse_reply(reply, TWO) == {"answer": "yes", "confidence": 0.9}
+
+
+def _nested(depth: int) -> str:
+    """A valid reply whose JSON nests ``depth`` levels deep."""
+    arrays = "[" * (depth - 1) + "]" * (depth - 1)
+    return '{"answer": "yes", "confidence": 0.9, "n": ' + arrays + "}"
+
+
+def test_json_may_nest_max_depth_levels_and_no_deeper() -> None:
+    assert parse_reply(_nested(MAX_DEPTH), TWO) == {"answer": "yes", "confidence": 0.9}
+    with pytest.raises(InvalidReply, match=f"more than {MAX_DEPTH} levels deep"):
+        parse_reply(_nested(MAX_DEPTH + 1), TWO)
+
+
+DEEP_REPLIES = [
+    '{"answer": ' + "[" * 10_000 + "]" * 10_000 + ', "confidence": 0.5}',
+    "```json\n" + '{"answer": "x", "confidence": ' + "[" * 10_000 + "]" * 10_000 + "}\n```",
+    "Here: " + '{"answer": {"a": ' * 10_000 + "1" + "}" * 10_000,
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("reply", DEEP_REPLIES, ids=["arrays", "fenced", "after-prose"])
+async def test_deep_nesting_is_retried_then_an_output_parse_error(reply: str) -> None:
+    model = ScriptedModel([reply] * 3)
+    agent = Agent("solver", signature="question -> answer: str, confidence: float", model=model)
+    with pytest.raises(ka.OutputParseError, match=f"more than {MAX_DEPTH} levels") as info:
+        await agent.run(question="q")
+    assert info.value.raw == reply
+    assert len(model.calls) == 3  # max_retries=2: three attempts
+    assert f"more than {MAX_DEPTH} levels deep" in model.calls[1][-1]["content"]
 
 
 def _collect(stream: FieldStream, chunks: list[str]) -> dict[str, str]:
