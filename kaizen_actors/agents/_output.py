@@ -3,11 +3,15 @@
 :func:`parse_reply` turns a finished reply into validated output values. The
 reply may be a JSON object keyed by the output field names, such an object in a
 ```` ```json ```` fence or after some prose, or, for a signature with one output
-field, plain text.
+field, plain text. Async callers use :func:`read_reply`, which parses a long
+reply in a worker thread.
 
 Limits: a reply is read in time linear in its length (one scan finds the
 candidate objects, which are then decoded); JSON in it may nest objects and
-arrays :data:`MAX_DEPTH` levels deep.
+arrays :data:`MAX_DEPTH` levels deep; a reply longer than
+:data:`OFF_LOOP_CHARS` characters is parsed off the event loop by
+:func:`read_reply`, and one longer than :data:`MAX_REPLY_CHARS` is refused
+unread (:class:`ReplyTooLarge`).
 
 :class:`FieldStream` follows a reply as it streams and returns the text of the
 output fields only (string values decoded, no JSON punctuation), so ``Token``
@@ -18,22 +22,44 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from itertools import chain
 from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ._signature import FieldSpec
 
-__all__ = ["MAX_DEPTH", "FieldStream", "InvalidReply", "parse_reply"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_REPLY_CHARS",
+    "OFF_LOOP_CHARS",
+    "FieldStream",
+    "InvalidReply",
+    "ReplyTooLarge",
+    "parse_reply",
+    "read_reply",
+]
 
 MAX_DEPTH = 64
 """Deepest nesting of JSON objects and arrays read in a reply; deeper JSON makes it invalid."""
 
+OFF_LOOP_CHARS = 8 * 1024
+"""Replies longer than this (characters) are parsed in a worker thread by :func:`read_reply`."""
+
+MAX_REPLY_CHARS = 4 * 1024 * 1024
+"""Replies longer than this (characters) are refused unread: :class:`ReplyTooLarge`."""
+
 
 class InvalidReply(ValueError):
     """A reply that does not validate; the message is shown to the model on retry."""
+
+
+class ReplyTooLarge(InvalidReply):
+    """A reply longer than :data:`MAX_REPLY_CHARS`: refused unread, not worth a retry."""
 
 
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)```", re.DOTALL)
@@ -67,6 +93,7 @@ def _groups(text: str) -> Iterator[tuple[list[int], list[int], bool]]:
     """
     n = len(text)
     search = _STRUCTURE.search
+    steps = 0
     pos = text.find("{")
     while pos != -1:
         starts = [pos]
@@ -76,6 +103,12 @@ def _groups(text: str) -> Iterator[tuple[list[int], list[int], bool]]:
         too_deep = False
         i = pos + 1
         while i < n:
+            steps += 1
+            if not steps & 1023:
+                # Hand the GIL over: in a worker thread, this lets the event
+                # loop's thread run within a millisecond instead of waiting
+                # out the interpreter's 5 ms switch interval (or longer).
+                time.sleep(0)
             m = search(text, i)
             if m is None:
                 i = n
@@ -197,10 +230,17 @@ def parse_reply(text: str, outputs: dict[str, FieldSpec]) -> dict[str, Any]:
         The validated output values by field name.
 
     Raises:
+        ReplyTooLarge: when the reply is longer than :data:`MAX_REPLY_CHARS`.
         InvalidReply: naming each field that is missing or does not validate,
             or saying that the reply's JSON nests deeper than :data:`MAX_DEPTH`.
 
     """
+    if len(text) > MAX_REPLY_CHARS:
+        raise ReplyTooLarge(
+            f"the reply is {len(text):,} characters long, over the limit of "
+            f"{MAX_REPLY_CHARS:,}; ask for a shorter answer (in the signature's "
+            "instructions, or with the model's max_tokens)"
+        )
     obj, too_deep = _find_object(text, outputs)
     if obj is None:
         if too_deep:
@@ -230,6 +270,24 @@ def parse_reply(text: str, outputs: dict[str, FieldSpec]) -> dict[str, Any]:
     if problems:
         raise InvalidReply("; ".join(problems))
     return values
+
+
+async def read_reply(text: str, outputs: dict[str, FieldSpec]) -> dict[str, Any]:
+    """:func:`parse_reply` for async code: a long reply is parsed in a worker thread.
+
+    A reply of at most :data:`OFF_LOOP_CHARS` characters is parsed on the
+    event loop (microseconds for a usual reply, a few milliseconds at worst);
+    a longer one in a worker thread, so the loop keeps running. Cancelling
+    the caller does not wait for the thread.
+
+    Raises:
+        ReplyTooLarge: when the reply is longer than :data:`MAX_REPLY_CHARS`.
+        InvalidReply: as :func:`parse_reply`.
+
+    """
+    if len(text) <= OFF_LOOP_CHARS:
+        return parse_reply(text, outputs)
+    return await anyio.to_thread.run_sync(parse_reply, text, outputs, abandon_on_cancel=True)
 
 
 def _strip_fence(text: str) -> str:
