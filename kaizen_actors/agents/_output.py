@@ -65,6 +65,8 @@ class ReplyTooLarge(InvalidReply):
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?(.*?)```", re.DOTALL)
 _STRUCTURE = re.compile(r'[{}\[\]"]')
 _STR_STOP = re.compile(r'["\\]')
+_HAND_OVER_EVERY = 0.002
+"""Seconds of scanning between two hand-overs of the GIL."""
 
 
 def _string_end(text: str, i: int) -> int:
@@ -94,6 +96,8 @@ def _groups(text: str) -> Iterator[tuple[list[int], list[int], bool]]:
     n = len(text)
     search = _STRUCTURE.search
     steps = 0
+    clock = time.perf_counter
+    handed_over = clock()
     pos = text.find("{")
     while pos != -1:
         starts = [pos]
@@ -104,11 +108,13 @@ def _groups(text: str) -> Iterator[tuple[list[int], list[int], bool]]:
         i = pos + 1
         while i < n:
             steps += 1
-            if not steps & 1023:
+            if not steps & 255 and clock() - handed_over > _HAND_OVER_EVERY:
                 # Hand the GIL over: in a worker thread, this lets the event
-                # loop's thread run within a millisecond instead of waiting
-                # out the interpreter's 5 ms switch interval (or longer).
+                # loop's thread run now instead of waiting out the
+                # interpreter's switch interval (5 ms, or much longer under
+                # load). sleep(0) costs about 0.1 ms, hence not more often.
                 time.sleep(0)
+                handed_over = clock()
             m = search(text, i)
             if m is None:
                 i = n
