@@ -26,7 +26,7 @@ from anyio.lowlevel import checkpoint
 
 from ..messages import OutputParseError, ToolError
 from ._model import UsageMeter
-from ._output import FieldStream, InvalidReply, parse_reply
+from ._output import FieldStream, InvalidReply, ReplyTooLarge, read_reply
 from ._prompt import build_messages, feedback_messages, system_prompt, tool_messages
 from ._runtime import CancelProbe
 from ._text import encodable, encodable_value
@@ -190,7 +190,8 @@ class Program:
 
         Raises:
             OutputParseError: when no reply validated after ``max_retries``
-                retries; ``.raw`` holds the last reply.
+                retries, or at once for a reply too long to read
+                (``MAX_REPLY_CHARS``); ``.raw`` holds the last reply.
             ModelError: when the model failed.
             ToolError: when an MCP server cannot start, or the model asked
                 for more than ``max_tool_calls`` tool calls in the turn.
@@ -214,7 +215,12 @@ class Program:
                 raw = await self._answer(base, transcript, offered, toolbox, turn, meter)
                 turn.attempts = attempt
                 try:
-                    values_out = parse_reply(raw, self.outputs)
+                    values_out = await read_reply(raw, self.outputs)
+                except ReplyTooLarge as exc:
+                    raise OutputParseError(
+                        f"{self.signature.__name__}: the model's reply was refused: {exc}",
+                        raw=raw,
+                    ) from None
                 except InvalidReply as exc:
                     last_error = str(exc)
                     transcript.extend(feedback_messages(raw, last_error))
