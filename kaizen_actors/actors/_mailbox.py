@@ -47,8 +47,9 @@ class Mailbox(Generic[T]):
             raise ValueError(f"mailbox_size must be at least 1, got {size}")
         self.size = size
         self.items: deque[T] = deque()
-        self.waiting: deque[_Sender[T]] = deque()
-        """Senders waiting for room, oldest first (cancelled ones are skipped)."""
+        self.waiting: deque[_Sender[T]] | None = None
+        """Senders waiting for room, oldest first (cancelled ones are skipped); made on
+        first need, as most mailboxes never fill (an idle actor stays small)."""
 
     def __len__(self) -> int:
         return len(self.items)
@@ -65,7 +66,7 @@ class Mailbox(Generic[T]):
             return
         event = anyio.Event()
         sender = _Sender(item, event)
-        self.waiting.append(sender)
+        self._line().append(sender)
         try:
             await event.wait()
         except BaseException:
@@ -77,7 +78,13 @@ class Mailbox(Generic[T]):
         if len(self.items) < self.size:
             self.items.append(item)
         else:
-            self.waiting.append(_Sender(item, None))
+            self._line().append(_Sender(item, None))
+
+    def _line(self) -> deque[_Sender[T]]:
+        waiting = self.waiting
+        if waiting is None:
+            waiting = self.waiting = deque()
+        return waiting
 
     def get_nowait(self) -> T:
         """Pop the oldest item (the caller checks that there is one); the first waiter moves in."""
@@ -96,7 +103,7 @@ class Mailbox(Generic[T]):
         """Remove and return everything queued and everything waiting to be, waking the senders."""
         items = list(self.items)
         self.items.clear()
-        waiting, self.waiting = self.waiting, deque()
+        waiting, self.waiting = self.waiting or (), None
         for sender in waiting:
             if not sender.gone:
                 items.append(sender.item)
