@@ -174,6 +174,11 @@ class NatsTransport(Transport):
         self.ack_wait = ack_wait
         self.prefetch = prefetch
         self.max_frame_size = max_frame_size
+        self.frame_limit = max_frame_size
+        """The largest frame sent now: ``max_frame_size``, or less when the server's
+        ``max_payload`` is smaller (learned on every connect; a signature's header
+        counts against it). A reply over it answers the asker with ``FrameTooLarge``
+        naming the actor instead of being dropped."""
         self.connection_name = name
         self.max_pending = max_pending
         self.max_pending_bytes = max_pending_bytes
@@ -219,19 +224,13 @@ class NatsTransport(Transport):
             raise TransportError("the NATS transport is not connected; start the ActorSystem first")
         return f"{self._inbox.prefix}c"
 
-    @property
-    def frame_limit(self) -> int:
-        """The largest frame sent now: ``max_frame_size``, or the server's smaller ``max_payload``.
-
-        The server announces its ``max_payload`` when the client connects
-        (again on every reconnect); a reply over it answers the asker with
-        ``FrameTooLarge`` naming the actor instead of being dropped.
-        """
+    def _learn_frame_limit(self) -> None:
         nc = self._nc
-        if nc is None or not nc.max_payload:
-            return self.max_frame_size
-        room = nc.max_payload - (HEADER_BYTES if self.signed else 0)
-        return min(self.max_frame_size, room)
+        limit = self.max_frame_size
+        if nc is not None and nc.max_payload:
+            room = nc.max_payload - (HEADER_BYTES if self.signed else 0)
+            limit = min(limit, room)
+        self.frame_limit = limit
 
     @property
     def client(self) -> Client:
@@ -289,6 +288,7 @@ class NatsTransport(Transport):
                 "reconnected_cb": self._on_reconnected,
             },
         )
+        self._learn_frame_limit()
         try:
             self._inbox = ReplyInbox(
                 f"{inbox_space(namespace)}.{self._tokens.next()}.",
@@ -554,6 +554,7 @@ class NatsTransport(Transport):
 
     async def _on_reconnected(self) -> None:
         self.statistics.reconnects += 1
+        self._learn_frame_limit()  # another server of a cluster may allow less
         logger.info("NATS connection re-established")
         if self._durable is not None:
             self._durable.reconnected()
