@@ -10,6 +10,18 @@ kailash loads with the first agent's first turn, in a worker thread (or on
 first access to ``agent.workflow``), litellm when a litellm model is first
 called, also in a worker thread.
 
+Where things live
+-----------------
+
+- ``signatures/``: signatures, the prompt, reading replies (whole and streamed).
+- ``models/``: the model protocol, litellm, ``ScriptedModel``, model text repair.
+- ``tools/``: tool calls and results, function tools, MCP servers, the toolbox.
+- ``kailash/``: the shared Kailash runtime and the agent's node and workflow.
+- top level: :class:`Agent` (``_agent``), its stream (``_stream``), one turn
+  (``_program``), the agent actor and its messages (``_actor``, ``_tasks``),
+  memory (``_memory``), the event buffer (``_channel``), the seed's API
+  (``_kaizen``).
+
 Contract for the coordination layer (running agent turns in an ActorSystem)
 ---------------------------------------------------------------------------
 
@@ -94,22 +106,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._meta import publish
-from ._agent import Agent, AgentResult, AgentStream
+from ._agent import Agent, AgentResult
 from ._kaizen import AgentManager, Kaizen, KaizenConfig
-from ._litellm import Model
-from ._mcp import MCPServer
 from ._memory import BufferMemory, Memory
-from ._model import ChatModel, UsageMeter
 from ._program import Prediction
-from ._scripted import ScriptedModel, ScriptExhausted
-from ._signature import FieldSpec, InputField, OutputField, Signature, signature
+from ._stream import AgentStream
 from ._tasks import AgentReply, AgentTask
-from ._text import TEXT_REPAIRS, TextRepairs
-from ._tools import FunctionTool, Toolbox, ToolCall, ToolResult
+from .models import (
+    TEXT_REPAIRS,
+    ChatModel,
+    Model,
+    ScriptedModel,
+    ScriptExhausted,
+    TextRepairs,
+    UsageMeter,
+)
+from .signatures import FieldSpec, InputField, OutputField, Signature, signature
+from .tools import FunctionTool, MCPServer, Toolbox, ToolCall, ToolResult
 
 if TYPE_CHECKING:
     from ._actor import AgentActor
-    from ._nodes import KaizenLLMAgentNode, KaizenNode
+    from .kailash._nodes import KaizenLLMAgentNode, KaizenNode
 
 __all__ = [
     "Agent",
@@ -148,8 +165,8 @@ __all__ = [
 publish([n for n in __all__ if n in globals()], globals())
 
 _LAZY = {
-    "KaizenNode": "._nodes",
-    "KaizenLLMAgentNode": "._nodes",
+    "KaizenNode": ".kailash._nodes",
+    "KaizenLLMAgentNode": ".kailash._nodes",
     "AgentActor": "._actor",
 }
 

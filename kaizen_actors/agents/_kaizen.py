@@ -252,7 +252,7 @@ def agent_from_config(name: str, config: KaizenConfig) -> Any:
 
     """
     from ._agent import Agent
-    from ._model import resolve_model
+    from .models._model import resolve_model
 
     keys = ("temperature", "max_tokens", "timeout")
     params = {k: config.get(k) for k in keys if config.get(k) is not None}
@@ -361,6 +361,6 @@ class Kaizen:
             TypeError: when ``cls`` is not a Kailash ``Node`` subclass.
 
         """
-        from ._nodes import register
+        from .kailash._nodes import register
 
         return register(cls)

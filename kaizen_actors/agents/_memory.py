@@ -57,7 +57,7 @@ class BufferMemory:
 
     def add(self, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         """Remember one finished turn, formatted once as its two chat messages."""
-        from ._prompt import format_inputs
+        from .signatures._prompt import format_inputs
 
         if len(outputs) == 1 and isinstance(next(iter(outputs.values())), str):
             reply = next(iter(outputs.values()))

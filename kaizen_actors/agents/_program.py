@@ -25,21 +25,22 @@ import msgspec
 from anyio.lowlevel import checkpoint
 
 from ..messages import OutputParseError, ToolError
-from ._model import UsageMeter
-from ._output import FieldStream, InvalidReply, ReplyTooLarge, read_reply
-from ._prompt import build_messages, feedback_messages, system_prompt, tool_messages
-from ._runtime import CancelProbe
-from ._text import encodable, encodable_value
-from ._tools import ToolCall, ToolResult
+from .kailash._runtime import CancelProbe
+from .models._model import UsageMeter
+from .models._text import encodable, encodable_value
+from .signatures._fields import FieldStream
+from .signatures._parse import InvalidReply, ReplyTooLarge, read_reply
+from .signatures._prompt import build_messages, feedback_messages, system_prompt, tool_messages
+from .tools import ToolCall, ToolResult
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
 
     from ..events import Usage
     from ._memory import Memory
-    from ._model import ChatModel
-    from ._signature import Signature
-    from ._tools import Toolbox
+    from .models._model import ChatModel
+    from .signatures._signature import Signature
+    from .tools import Toolbox
 
 __all__ = ["CURRENT_TURN", "Prediction", "Program", "TurnState", "lookup_program"]
 

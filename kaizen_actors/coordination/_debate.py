@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..agents._prompt import value_text
+from ..agents.signatures._prompt import value_text
 from ..messages import ConfigError
 from ._members import member_name
 from ._normalise import majority

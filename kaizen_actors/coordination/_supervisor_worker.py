@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ..agents._prompt import format_inputs
+from ..agents.signatures._prompt import format_inputs
 from ..messages import ConfigError, RunError
 from ._debate import answer_text
 from ._members import member_name

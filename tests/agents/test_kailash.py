@@ -19,7 +19,7 @@ from kailash.workflow.builder import WorkflowBuilder
 import kaizen_actors as ka
 import kaizen_actors.agents
 from kaizen_actors.agents import Agent, KaizenLLMAgentNode, KaizenNode, ScriptedModel
-from kaizen_actors.agents._runtime import MAX_CONCURRENT_NODES, shared_runtime
+from kaizen_actors.agents.kailash._runtime import MAX_CONCURRENT_NODES, shared_runtime
 
 
 def test_the_nodes_are_registered_with_kailash() -> None:

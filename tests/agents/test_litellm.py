@@ -11,7 +11,7 @@ import pytest
 
 import kaizen_actors as ka
 from kaizen_actors.agents import Agent, Model, UsageMeter
-from kaizen_actors.agents._litellm import _import_litellm
+from kaizen_actors.agents.models._litellm import _import_litellm
 from kaizen_actors.events import Token
 
 pytestmark = pytest.mark.anyio
@@ -103,7 +103,7 @@ async def test_retryable_errors_are_retried_then_raise_a_typed_error() -> None:
     ],
 )
 async def test_provider_errors_map_to_typed_errors(status: int, error: type) -> None:
-    from kaizen_actors.agents._litellm import map_litellm_error
+    from kaizen_actors.agents.models._litellm import map_litellm_error
 
     _import_litellm()
 

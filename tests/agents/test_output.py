@@ -12,11 +12,11 @@ from kailash.runtime.local import LocalRuntime
 
 import kaizen_actors as ka
 from kaizen_actors.agents import Agent, ScriptedModel, signature
-from kaizen_actors.agents._output import (
+from kaizen_actors.agents.signatures._fields import FieldStream
+from kaizen_actors.agents.signatures._parse import (
     MAX_DEPTH,
     MAX_REPLY_CHARS,
     OFF_LOOP_CHARS,
-    FieldStream,
     InvalidReply,
     parse_reply,
     read_reply,
@@ -254,8 +254,6 @@ def test_field_stream_text_does_not_depend_on_chunking(
 
 def test_json_escapes_of_lone_surrogates_become_replacement_characters() -> None:
     from kaizen_actors.agents import TEXT_REPAIRS
-    from kaizen_actors.agents._output import FieldStream
-    from kaizen_actors.agents._signature import signature
 
     outputs = signature("question -> answer, note").output_fields()
     before = TEXT_REPAIRS.lone_surrogates

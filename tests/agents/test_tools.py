@@ -27,7 +27,7 @@ from kaizen_actors.agents import (
     Toolbox,
     ToolCall,
 )
-from kaizen_actors.agents._litellm import ToolCallAssembler
+from kaizen_actors.agents.models._litellm import ToolCallAssembler
 
 pytestmark = pytest.mark.anyio
 
@@ -396,7 +396,7 @@ def test_streamed_tool_call_fragments_are_assembled() -> None:
 
 async def test_a_litellm_model_offers_the_tools_and_streams_the_calls_back() -> None:
     from kaizen_actors.agents import Model
-    from kaizen_actors.agents._litellm import _import_litellm
+    from kaizen_actors.agents.models._litellm import _import_litellm
 
     litellm = _import_litellm()
     calls = [

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.lowlevel
 
-from ..messages import ModelError
-from ._tools import ToolCall
+from ...messages import ModelError
+from ..tools import ToolCall
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable

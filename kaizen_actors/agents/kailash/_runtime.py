@@ -55,7 +55,7 @@ STARTS_PER_ITERATION = 1
 _runtimes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
 _KAILASH_MODULES = (
-    "kaizen_actors.agents._nodes",  # kailash's nodes and WorkflowBuilder, and ours
+    "kaizen_actors.agents.kailash._nodes",  # kailash's nodes and WorkflowBuilder, and ours
     "kailash.runtime.async_local",  # the shared runtime
     # imported by the runtime's first run:
     "kailash.runtime.trust",

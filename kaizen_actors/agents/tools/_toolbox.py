@@ -1,213 +1,29 @@
-"""Tools an agent offers its model: MCP servers and plain async functions.
+"""A :class:`Toolbox`: one owner's live set of tools (MCP servers and functions).
 
-``tools=`` of an :class:`~kaizen_actors.agents.Agent` takes
-:class:`~kaizen_actors.agents.MCPServer` objects and ``async def`` functions
-(wrapped as :class:`FunctionTool`). A :class:`Toolbox` is one owner's live
-set of them: it starts the MCP servers on first need, lists their tools once,
-runs calls and stops the servers in :meth:`Toolbox.aclose`.
-
-A model asks for a tool with a :class:`ToolCall`; what the call gave back is
-a :class:`ToolResult`.
+It starts the MCP servers on first need, lists their tools once, runs calls
+(in parallel) and stops the servers in :meth:`Toolbox.aclose`.
+:func:`resolve_tools` checks an agent's ``tools=``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
-import json
 import logging
-import typing
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import msgspec
 
-from ..messages import ConfigError, ToolError
+from ...messages import ConfigError, ToolError
+from ._function import FunctionTool
 from ._mcp import MCPConnection, MCPServer
+from ._types import ToolCall, ToolResult, ToolSpec
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Iterable
 
-__all__ = [
-    "FunctionTool",
-    "ToolCall",
-    "ToolResult",
-    "ToolSpec",
-    "Toolbox",
-    "resolve_tools",
-]
+__all__ = ["Toolbox", "resolve_tools"]
 
 logger = logging.getLogger("kaizen_actors.tools")
-
-
-class ToolCall(msgspec.Struct, kw_only=False):
-    """A model's request to call one tool.
-
-    Script one for :class:`~kaizen_actors.agents.ScriptedModel`:
-    ``ScriptedModel([ka.ToolCall("add", {"a": 2, "b": 3}), "The sum is 5."])``.
-
-    Attributes:
-        name: the tool's name.
-        arguments: its arguments (a JSON object).
-        id: the call's id, echoed in the ``tool`` message that answers it
-            (assigned when empty).
-        raw_arguments: the model's arguments text when it was not a JSON
-            object (then ``arguments`` is empty and the call fails).
-
-    Version added: 0.1
-
-    """
-
-    name: str
-    arguments: dict[str, Any] = msgspec.field(default_factory=dict)
-    id: str = ""
-    raw_arguments: str | None = None
-
-    def to_message(self) -> dict[str, Any]:
-        """The OpenAI-style ``tool_calls`` entry of the assistant message."""
-        text = self.raw_arguments
-        if text is None:
-            text = json.dumps(self.arguments, ensure_ascii=False)
-        return {
-            "id": self.id,
-            "type": "function",
-            "function": {"name": self.name, "arguments": text},
-        }
-
-
-class ToolResult(msgspec.Struct, kw_only=True):
-    """What one tool call gave back (``AgentResult.tool_calls`` lists them).
-
-    Attributes:
-        tool: the tool's name.
-        arguments: the arguments it was called with.
-        id: the call's id.
-        result: the text the model was shown (the error text on failure).
-        error: the error text when the call failed, else ``None``.
-
-    Version added: 0.1
-
-    """
-
-    tool: str
-    arguments: dict[str, Any] = msgspec.field(default_factory=dict)
-    id: str = ""
-    result: str = ""
-    error: str | None = None
-
-
-class ToolSpec(msgspec.Struct, frozen=True):
-    """A tool as offered to the model: name, description, JSON schema of its arguments."""
-
-    name: str
-    description: str
-    parameters: dict[str, Any]
-
-    def to_openai(self) -> dict[str, Any]:
-        """The ``tools=`` entry of an OpenAI-style (litellm) request."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": self.parameters,
-            },
-        }
-
-
-class FunctionTool:
-    """An ``async def`` function offered to the model as a tool.
-
-    The arguments' JSON schema comes from the signature's type hints (through
-    pydantic, so ``Annotated[int, Field(description=...)]`` works); the
-    description is the docstring. The model's arguments are validated before
-    the call; an invalid argument or an exception raised by the function is
-    shown to the model as the tool's result. The return value is shown as
-    text (a ``str`` as is, anything else as JSON).
-
-    Args:
-        fn: the coroutine function.
-        name: the tool's name (default: the function's name).
-        description: the tool's description (default: its docstring).
-
-    Raises:
-        ConfigError: when ``fn`` is not an ``async def`` function or takes
-            ``*args``, ``**kwargs`` or positional-only parameters.
-
-    Version added: 0.1
-
-    """
-
-    def __init__(
-        self,
-        fn: Callable[..., Awaitable[Any]],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-    ) -> None:
-        if not inspect.iscoroutinefunction(fn):
-            raise ConfigError(
-                f"tools: {fn!r} is not an async def function (wrap blocking code with "
-                "anyio.to_thread.run_sync inside an async function)",
-                key="tools",
-            )
-        import pydantic
-
-        self.fn = fn
-        self.name = name or fn.__name__
-        self.description = description if description is not None else inspect.getdoc(fn) or ""
-        hints = typing.get_type_hints(fn, include_extras=True)
-        fields: dict[str, Any] = {}
-        for param in inspect.signature(fn).parameters.values():
-            if param.kind not in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
-                raise ConfigError(
-                    f"tools: {self.name}() parameter {param.name!r} must be a plain or "
-                    "keyword parameter (no *args, **kwargs or positional-only)",
-                    key="tools",
-                )
-            default = ... if param.default is param.empty else param.default
-            fields[param.name] = (hints.get(param.name, Any), default)
-        self._arguments = pydantic.create_model(f"{self.name}_arguments", **fields)
-        schema = self._arguments.model_json_schema()
-        schema.pop("title", None)
-        self.spec = ToolSpec(self.name, self.description, schema)
-
-    def __repr__(self) -> str:
-        return f"FunctionTool({self.name!r})"
-
-    async def call(self, arguments: dict[str, Any]) -> tuple[str, bool]:
-        """Validate ``arguments``, await the function; return ``(text, is_error)``."""
-        import pydantic
-
-        try:
-            parsed = self._arguments.model_validate(arguments)
-        except pydantic.ValidationError as exc:
-            return f"invalid arguments for {self.name}: {_short_validation(exc)}", True
-        values = {field: getattr(parsed, field) for field in type(parsed).model_fields}
-        try:
-            value = await self.fn(**values)
-        except Exception as exc:
-            return f"{type(exc).__name__}: {exc}", True
-        if isinstance(value, str):
-            return value, False
-        return _json_adapter().dump_json(value).decode(), False
-
-
-@functools.cache
-def _json_adapter() -> Any:
-    """One pydantic adapter for tool results (building one costs ~85 us a call)."""
-    import pydantic
-
-    return pydantic.TypeAdapter(Any)
-
-
-def _short_validation(exc: Any) -> str:
-    parts = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in error.get("loc", ())) or "arguments"
-        parts.append(f"{where}: {error.get('msg')}")
-    return "; ".join(parts)
 
 
 def resolve_tools(tools: Iterable[Any]) -> tuple[FunctionTool | MCPServer, ...]:

@@ -30,7 +30,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
-from ..messages import SignatureError
+from ...messages import SignatureError
 
 __all__ = ["FieldSpec", "InputField", "OutputField", "Signature", "signature"]
 

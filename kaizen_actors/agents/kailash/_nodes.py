@@ -24,7 +24,7 @@ from kailash.nodes.base import NodeParameter, NodeRegistry
 from kailash.nodes.base_async import AsyncNode
 from kailash.workflow.builder import WorkflowBuilder
 
-from ._program import CURRENT_TURN, TurnState, lookup_program
+from .._program import CURRENT_TURN, TurnState, lookup_program
 
 __all__ = ["AGENT_NODE_ID", "KaizenLLMAgentNode", "KaizenNode", "build_workflow", "register"]
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ..messages import (
+from ...messages import (
     ModelAuthError,
     ModelBadRequest,
     ModelConnectionError,
@@ -238,7 +238,7 @@ class ToolCallAssembler:
         Arguments that are not a JSON object give a call with
         ``raw_arguments`` set (it fails, and the model sees why).
         """
-        from ._tools import ToolCall
+        from ..tools import ToolCall
 
         result = []
         for _, call in sorted(self._calls.items()):

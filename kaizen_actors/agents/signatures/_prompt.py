@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from ..tools import ToolCall, ToolResult
     from ._signature import FieldSpec
-    from ._tools import ToolCall, ToolResult
 
 __all__ = [
     "build_messages",

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 
-from ..messages import ToolError
+from ...messages import ToolError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -104,7 +104,7 @@ class MCPServer:
         cwd: str | os.PathLike[str] | None = None,
         timeout: float = 30.0,
     ) -> None:
-        from ..messages import ConfigError
+        from ...messages import ConfigError
 
         if (command is None) == (url is None):
             raise ConfigError(

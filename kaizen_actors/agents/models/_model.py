@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ..events import Usage, add_costs
-from ..messages import ConfigError
+from ...events import Usage, add_costs
+from ...messages import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
