@@ -56,6 +56,7 @@ class AgentActor(Actor):
             round=message.round,
             notes=message.notes,
             toolbox=self.toolbox,
+            in_task=True,  # ctx.emit hands events to the asker, in another task
         )
         return AgentReply(
             agent=self.agent.name,

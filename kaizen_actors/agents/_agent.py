@@ -13,16 +13,12 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ..events import (
-    AgentFinished,
-    AgentStarted,
-    Token,
-    ToolCalled,
-)
 from ..messages import ConfigError
 from ._memory import resolve_memory
-from ._program import CURRENT_TURN, Prediction, Program, TurnState
-from .kailash._runtime import admit, kailash_loaded, load_kailash, new_run_id, run_workflow
+from ._program import Prediction, Program
+from ._turn import TurnEvents, TurnRequest
+from .kailash._bridge import run_turn
+from .kailash._runtime import admit, kailash_loaded, load_kailash, new_run_id
 from .models._model import accepts_tools, resolve_model
 from .signatures._signature import Signature, signature
 from .tools import Toolbox, ToolResult, resolve_tools
@@ -88,38 +84,6 @@ class AgentResult:
 
     def __repr__(self) -> str:
         return f"AgentResult(agent={self.agent!r}, output={self.output!r}, usage={self.usage!r})"
-
-
-class _Emitter:
-    """Numbers a turn's events gap-free and hands them to the callback."""
-
-    __slots__ = ("agent", "on_event", "run_id", "seq")
-
-    def __init__(self, run_id: str, agent: str, on_event: Any, seq: int = 0) -> None:
-        self.run_id = run_id
-        self.agent = agent
-        self.on_event = on_event
-        self.seq = seq
-
-    async def emit(self, cls: type[Event], **fields: Any) -> None:
-        event = cls(run_id=self.run_id, seq=self.seq, agent=self.agent, **fields)
-        self.seq += 1
-        await self.on_event(event)
-
-    async def token(self, field: str, text: str) -> None:
-        event = Token(run_id=self.run_id, seq=self.seq, agent=self.agent, text=text, field=field)
-        self.seq += 1
-        await self.on_event(event)
-
-    async def tool(self, result: ToolResult) -> None:
-        await self.emit(
-            ToolCalled,
-            tool=result.tool,
-            call_id=result.id,
-            arguments=result.arguments,
-            result=result.result,
-            error=result.error,
-        )
 
 
 class Agent:
@@ -274,6 +238,7 @@ class Agent:
         notes: Iterable[str] = (),
         seq: int = 0,
         toolbox: Toolbox | None = None,
+        in_task: bool = False,
     ) -> AgentResult:
         """Run one turn with ``inputs`` (a dict, so any field name works).
 
@@ -287,6 +252,12 @@ class Agent:
             seq: ``seq`` of the first event.
             toolbox: the toolbox whose servers the turn uses (an actor's);
                 by default the agent's own, closed by :meth:`aclose`.
+            in_task: ``on_event`` cancels no scope of the calling task (it
+                hands events to other tasks, as an actor's ``ctx.emit``
+                does); the turn then checks for cancellation more cheaply per
+                token. Leave it false for a callback that may cancel the
+                caller's own scopes: it then stops the turn before the next
+                token.
 
         Returns:
             The turn's :class:`AgentResult`.
@@ -302,63 +273,49 @@ class Agent:
         if self._built is None:
             await self._compile_off_loop()  # before validating: kailash brings pydantic
         values = self.signature.validate_inputs(inputs)
-        return await self._turn(
-            values, on_event, run_id or new_run_id(), round, tuple(notes), seq, toolbox=toolbox
+        run_id = run_id or new_run_id()
+        events = None
+        if on_event is not None:
+            events = TurnEvents(on_event, run_id, self.name, seq, in_task=in_task)
+        request = TurnRequest(
+            values,
+            self._program.inputs_to_json(values),
+            run_id=run_id,
+            round=round,
+            notes=tuple(notes),
+            events=events,
+            toolbox=toolbox,
         )
+        return await self.run_turn(request)
 
-    async def _turn(
-        self,
-        values: dict[str, Any],
-        on_event: Any,
-        run_id: str,
-        round: int,
-        notes: tuple[str, ...],
-        seq: int,
-        *,
-        admitted: bool = False,
-        toolbox: Toolbox | None = None,
-        json_inputs: dict[str, Any] | None = None,
-        internal_sink: bool = False,
-    ) -> AgentResult:
+    async def run_turn(self, request: TurnRequest, *, admitted: bool = False) -> AgentResult:
+        """Run the turn ``request`` describes (its inputs already validated).
+
+        ``admitted``: the caller has passed the start gate
+        (:func:`~.kailash._runtime.admit`) already.
+
+        Raises:
+            OutputParseError, ModelError, ToolError: as :meth:`call` does.
+
+        """
         if not admitted:
             await admit()
-        if json_inputs is None:
-            json_inputs = self._program.inputs_to_json(values)
-        emitter = _Emitter(run_id, self.name, on_event, seq) if on_event is not None else None
-        if emitter is not None:
-            await emitter.emit(AgentStarted, round=round, inputs=json_inputs)
-        turn = TurnState(
-            on_token=emitter.token if emitter is not None else None,
-            on_tool=emitter.tool if emitter is not None else None,
-            inputs=values,
-            json_inputs=json_inputs,
-            notes=notes,
-            toolbox=toolbox if toolbox is not None else self._toolbox,
-            internal_sink=internal_sink,
-        )
-        workflow = self._built
-        token = CURRENT_TURN.set(turn)
-        try:
-            await run_workflow(workflow, json_inputs)
-        except Exception:
-            if turn.error is not None:
-                raise turn.error.with_traceback(turn.error.__traceback__) from None
-            raise
-        finally:
-            CURRENT_TURN.reset(token)
-        assert turn.values is not None and turn.output is not None and turn.usage is not None
+        events = request.events
+        if events is not None:
+            await events.started(request.round, request.json_inputs)
+        output, outcome = await run_turn(self._built, request)
         result = AgentResult(
-            output=Prediction(turn.values),
-            output_dict=turn.output,
-            usage=turn.usage,
-            run_id=run_id,
+            output=Prediction(outcome.values),
+            output_dict=output,
+            usage=outcome.usage,
+            run_id=request.run_id,
             agent=self.name,
-            raw=turn.raw,
-            attempts=turn.attempts,
-            tool_calls=tuple(turn.tool_results),
+            raw=outcome.raw,
+            attempts=outcome.attempts,
+            tool_calls=outcome.tool_calls,
         )
-        if emitter is not None:
-            await emitter.emit(AgentFinished, round=round, output=turn.output, usage=turn.usage)
+        if events is not None:
+            await events.finished(request.round, output, outcome.usage)
         return result
 
     async def run(self, **inputs: Any) -> AgentResult:

@@ -1,11 +1,9 @@
 """One agent turn: prompt, stream, parse, retry; shared by every execution path.
 
 A :class:`Program` is an agent's compiled signature, model and memory. Its
-Kailash node (``KaizenLLMAgentNode``) finds it by key in a process-wide weak
-registry and calls :meth:`Program.execute`. What the node cannot pass through
-Kailash (the token sink, the typed inputs, the typed result, the original
-exception, the toolbox) travels in a :class:`TurnState` held by the
-``CURRENT_TURN`` context variable, which Kailash's node tasks inherit.
+Kailash node (``KaizenLLMAgentNode``) finds it through the bridge
+(:mod:`.kailash._bridge`) and calls :meth:`Program.execute` with the turn's
+:class:`~._turn.TurnRequest`; it returns a :class:`~._turn.TurnOutcome`.
 
 With tools, one attempt is a loop: the model is offered the tools; when its
 reply asks for tool calls, they run (concurrently), their results go back as
@@ -15,16 +13,15 @@ Every model call of the turn adds to the turn's usage.
 
 from __future__ import annotations
 
-import contextvars
-import weakref
 from contextlib import aclosing
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from anyio.lowlevel import checkpoint
 
 from ..messages import OutputParseError, ToolError
+from ._turn import TurnOutcome, TurnRequest
+from .kailash._bridge import register_program
 from .kailash._runtime import CancelProbe
 from .models._model import UsageMeter
 from .models._text import encodable, encodable_value
@@ -34,15 +31,14 @@ from .signatures._prompt import build_messages, feedback_messages, system_prompt
 from .tools import ToolCall, ToolResult
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Iterator
 
-    from ..events import Usage
     from ._memory import Memory
     from .models._model import ChatModel
     from .signatures._signature import Signature
     from .tools import Toolbox
 
-__all__ = ["CURRENT_TURN", "Prediction", "Program", "TurnState", "lookup_program"]
+__all__ = ["Prediction", "Program"]
 
 
 class Prediction:
@@ -100,51 +96,8 @@ class Prediction:
         return dict(self._values)
 
 
-@dataclass(eq=False)
-class TurnState:
-    """What one turn passes to its node besides Kailash parameters, and gets back."""
-
-    on_token: Callable[[str, str], Awaitable[None]] | None = None
-    on_tool: Callable[[ToolResult], Awaitable[None]] | None = None
-    inputs: dict[str, Any] | None = None
-    json_inputs: dict[str, Any] | None = None
-    notes: tuple[str, ...] = ()
-    values: dict[str, Any] | None = None
-    output: dict[str, Any] | None = None
-    usage: Usage | None = None
-    raw: str = ""
-    attempts: int = 0
-    error: BaseException | None = field(default=None, repr=False)
-    toolbox: Toolbox | None = field(default=None, repr=False)
-    tool_results: list[ToolResult] = field(default_factory=list)
-    internal_sink: bool = False
-    """``on_token`` is code of ours that cancels nothing (see :class:`CancelProbe`)."""
-
-
 _YIELD_EVERY = 32
 """Streamed chunks between two checkpoints of a turn whose model never suspends."""
-
-CURRENT_TURN: contextvars.ContextVar[TurnState | None] = contextvars.ContextVar(
-    "kaizen_actors_turn", default=None
-)
-
-_programs: weakref.WeakValueDictionary[str, Program] = weakref.WeakValueDictionary()
-
-
-def lookup_program(key: str) -> Program:
-    """The live program registered under ``key``.
-
-    Raises:
-        LookupError: when its agent no longer exists.
-
-    """
-    try:
-        return _programs[key]
-    except KeyError:
-        raise LookupError(
-            f"no live kaizen agent {key!r} (was the Agent garbage-collected?)"
-        ) from None
-
 
 class Program:
     """An agent's compiled signature, model, memory and retry policy."""
@@ -172,22 +125,21 @@ class Program:
         self.outputs = signature.output_fields()
         text = "\n\n".join(t for t in (signature.instructions(), instructions or "") if t)
         self.system = system_prompt(text, self.inputs, self.outputs)
-        _programs[key] = self
+        register_program(self)
 
     def inputs_to_json(self, values: dict[str, Any]) -> dict[str, Any]:
         """JSON-compatible form of validated inputs."""
         return {name: self.inputs[name].to_json(v) for name, v in values.items()}
 
-    async def execute(self, values: dict[str, Any], turn: TurnState) -> dict[str, Any]:
+    async def execute(self, request: TurnRequest) -> TurnOutcome:
         """Run one turn: call the model (and its tools), parse its reply, retry on invalid replies.
 
         Args:
-            values: validated inputs.
-            turn: where tokens go, which toolbox to use, and where the typed
-                result and the tool results are stored.
+            request: the validated inputs, where the turn's events go and
+                which toolbox it uses.
 
         Returns:
-            The JSON-compatible output fields (the node's result).
+            What the turn produced.
 
         Raises:
             OutputParseError: when no reply validated after ``max_retries``
@@ -199,40 +151,41 @@ class Program:
 
         """
         meter = UsageMeter()
-        json_inputs = turn.json_inputs
-        if json_inputs is None:
-            json_inputs = self.inputs_to_json(values)
+        json_inputs = request.json_inputs
         history = self.memory.messages() if self.memory is not None else []
-        toolbox = turn.toolbox if turn.toolbox is not None else self.toolbox
+        toolbox = request.toolbox if request.toolbox is not None else self.toolbox
         offered: list[dict[str, Any]] | None = None
         if toolbox is not None and toolbox.tools:
             offered = [spec.to_openai() for spec in await toolbox.specs()] or None
-        base = build_messages(self.system, json_inputs, history=history, notes=turn.notes)
+        base = build_messages(self.system, json_inputs, history=history, notes=request.notes)
         transcript: list[dict[str, Any]] = []
+        tool_calls: list[ToolResult] = []
         last_error = ""
         raw = ""
-        try:
-            for attempt in range(1, self.max_retries + 2):
-                raw = await self._answer(base, transcript, offered, toolbox, turn, meter)
-                turn.attempts = attempt
-                try:
-                    values_out = await read_reply(raw, self.outputs)
-                except ReplyTooLarge as exc:
-                    raise OutputParseError(
-                        f"{self.signature.__name__}: the model's reply was refused: {exc}",
-                        raw=raw,
-                    ) from None
-                except InvalidReply as exc:
-                    last_error = str(exc)
-                    transcript.extend(feedback_messages(raw, last_error))
-                    continue
-                output = {name: self.outputs[name].to_json(v) for name, v in values_out.items()}
-                if self.memory is not None:
-                    self.memory.add(json_inputs, output)
-                turn.values, turn.output, turn.raw = values_out, output, raw
-                return output
-        finally:
-            turn.usage = meter.to_usage()
+        for attempt in range(1, self.max_retries + 2):
+            raw = await self._answer(base, transcript, offered, toolbox, request, tool_calls, meter)
+            try:
+                values_out = await read_reply(raw, self.outputs)
+            except ReplyTooLarge as exc:
+                raise OutputParseError(
+                    f"{self.signature.__name__}: the model's reply was refused: {exc}",
+                    raw=raw,
+                ) from None
+            except InvalidReply as exc:
+                last_error = str(exc)
+                transcript.extend(feedback_messages(raw, last_error))
+                continue
+            output = {name: self.outputs[name].to_json(v) for name, v in values_out.items()}
+            if self.memory is not None:
+                self.memory.add(json_inputs, output)
+            return TurnOutcome(
+                values=values_out,
+                output=output,
+                usage=meter.to_usage(),
+                raw=raw,
+                attempts=attempt,
+                tool_calls=tuple(tool_calls),
+            )
         raise OutputParseError(
             f"{self.signature.__name__}: the model's reply did not validate after "
             f"{self.max_retries + 1} attempts: {last_error}",
@@ -245,12 +198,17 @@ class Program:
         transcript: list[dict[str, Any]],
         offered: list[dict[str, Any]] | None,
         toolbox: Toolbox | None,
-        turn: TurnState,
+        request: TurnRequest,
+        tool_calls: list[ToolResult],
         meter: UsageMeter,
     ) -> str:
-        """Call the model, and its tools, until it replies without tool calls; return that reply."""
-        on_token = turn.on_token
-        cancel_pending = CancelProbe(thorough=not turn.internal_sink)
+        """Call the model, and its tools, until it replies without tool calls; return that reply.
+
+        The tool calls made are appended to ``tool_calls``.
+        """
+        events = request.events
+        on_token = events.token if events is not None else None
+        cancel_pending = CancelProbe(thorough=events is not None and not events.in_task)
         while True:
             parts: list[str] = []
             calls: list[ToolCall] = []
@@ -283,7 +241,7 @@ class Program:
             raw = "".join(parts)
             if not calls:
                 return raw
-            made = len(turn.tool_results) + len(calls)
+            made = len(tool_calls) + len(calls)
             if made > self.max_tool_calls:
                 asked = ", ".join(c.name for c in calls)
                 raise ToolError(
@@ -294,7 +252,7 @@ class Program:
             calls = [
                 c
                 if c.id
-                else msgspec.structs.replace(c, id=f"call_{len(turn.tool_results) + i + 1}")
+                else msgspec.structs.replace(c, id=f"call_{len(tool_calls) + i + 1}")
                 for i, c in enumerate(calls)
             ]
             if toolbox is None:
@@ -310,8 +268,8 @@ class Program:
                 ]
             else:
                 results = await toolbox.call_all(calls)
-            turn.tool_results.extend(results)
-            if turn.on_tool is not None:
+            tool_calls.extend(results)
+            if events is not None:
                 for result in results:
-                    await turn.on_tool(result)
+                    await events.tool(result)
             transcript.extend(tool_messages(raw, calls, results))

@@ -15,6 +15,7 @@ from anyio.lowlevel import checkpoint
 from ..events import RunFailed, RunFinished, RunStarted
 from ..messages import error_type_name
 from ._channel import Channel
+from ._turn import TurnEvents, TurnRequest
 from .kailash._runtime import admit, new_run_id
 
 if TYPE_CHECKING:
@@ -58,17 +59,9 @@ class _TurnProducer:
                 await self.put(RunStarted(run_id=run_id, seq=0, agent=agent.name, inputs=inputs))
                 last: Event
                 try:
-                    result = await agent._turn(
-                        self.values,
-                        self.put,
-                        run_id,
-                        0,
-                        (),
-                        1,
-                        admitted=True,
-                        json_inputs=inputs,
-                        internal_sink=True,
-                    )
+                    events = TurnEvents(self.put, run_id, agent.name, 1, in_task=True)
+                    request = TurnRequest(self.values, inputs, run_id=run_id, events=events)
+                    result = await agent.run_turn(request, admitted=True)
                 except Exception as exc:
                     self.error = exc
                     last = RunFailed(error=str(exc), error_type=error_type_name(exc))

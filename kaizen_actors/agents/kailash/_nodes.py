@@ -11,9 +11,8 @@ SDK pattern works from sync code::
         results, run_id = rt.execute(agent.workflow.build(), parameters={"question": "..."})
     results["agent"]["answer"]
 
-Nodes cannot be async generators: tokens leave the node through the sink of
-the turn's ``TurnState`` (``CURRENT_TURN`` context variable), which Kailash's
-node tasks inherit from the caller.
+Nodes cannot be async generators: the turn's request, and with it the sink
+of its tokens, reaches the node through :mod:`._bridge`.
 """
 
 from __future__ import annotations
@@ -24,13 +23,9 @@ from kailash.nodes.base import NodeParameter, NodeRegistry
 from kailash.nodes.base_async import AsyncNode
 from kailash.workflow.builder import WorkflowBuilder
 
-from .._program import CURRENT_TURN, TurnState, lookup_program
+from ._bridge import AGENT_NODE_ID, lookup_program, node_run
 
 __all__ = ["AGENT_NODE_ID", "KaizenLLMAgentNode", "KaizenNode", "build_workflow", "register"]
-
-AGENT_NODE_ID = "agent"
-"""Node id of the agent's node in its workflow (the key of its results)."""
-
 
 class KaizenNode(AsyncNode):
     """Base class of kaizen-actors' Kailash nodes (async, on the caller's loop).
@@ -110,20 +105,7 @@ class KaizenLLMAgentNode(KaizenNode):
             ModelError: when the model failed.
 
         """
-        program = lookup_program(kwargs.pop("agent"))
-        turn = CURRENT_TURN.get()
-        if turn is None:
-            turn = TurnState()
-        try:
-            values = turn.inputs
-            if values is None:
-                given = {k: v for k, v in kwargs.items() if k in program.inputs}
-                values = program.signature.validate_inputs(given)
-            return await program.execute(values, turn)
-        except Exception as exc:
-            # Kailash wraps node errors; keep the original for the caller.
-            turn.error = exc
-            raise
+        return await node_run(kwargs)
 
 
 def register(cls: type) -> type:

@@ -179,7 +179,7 @@ class MCPConnection:
                 raise ToolError(f"MCP server {self.server.name!r} was closed")
             loop = asyncio.get_running_loop()
             # An empty context: the owner must not keep the starting turn's
-            # context variables (its TurnState) alive for the whole session.
+            # context variables (its turn request) alive for the whole session.
             self._task = loop.create_task(
                 self._own(), name=f"kaizen mcp {self.server.name}", context=contextvars.Context()
             )

@@ -1,0 +1,155 @@
+"""One agent turn as data: the request that goes in, the events it emits, the outcome.
+
+A :class:`TurnRequest` travels from the agent (``Agent.call``, its stream,
+its actor) through the Kailash bridge (:mod:`.kailash._bridge`) to the
+:class:`~._program.Program` that runs it, which returns a
+:class:`TurnOutcome`. Nothing is written back into the request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..events import AgentFinished, AgentStarted, Token, ToolCalled
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from ..events import Event, Usage
+    from .tools import Toolbox, ToolResult
+
+__all__ = ["TurnEvents", "TurnOutcome", "TurnRequest"]
+
+
+class TurnEvents:
+    """Makes a turn's events, numbered gap-free from ``seq``, and awaits ``sink`` with each.
+
+    Args:
+        sink: awaited with every event of the turn.
+        run_id: put on every event.
+        agent: the agent's name, put on every event.
+        seq: ``seq`` of the first event.
+        in_task: ``sink`` is code that cancels no scope of the turn's own
+            task (an actor's ``ctx.emit``, a stream's buffer); the turn then
+            checks for cancellation more cheaply per token
+            (:class:`~.kailash._runtime.CancelProbe`).
+
+    """
+
+    __slots__ = ("agent", "in_task", "run_id", "seq", "sink")
+
+    def __init__(
+        self,
+        sink: Callable[[Event], Awaitable[None]],
+        run_id: str,
+        agent: str,
+        seq: int = 0,
+        *,
+        in_task: bool = True,
+    ) -> None:
+        self.sink = sink
+        self.run_id = run_id
+        self.agent = agent
+        self.seq = seq
+        self.in_task = in_task
+
+    async def emit(self, event: Event) -> None:
+        """Stamp ``event`` with the run, the agent and the next ``seq``; hand it to the sink."""
+        event.run_id, event.seq, event.agent = self.run_id, self.seq, self.agent
+        self.seq += 1
+        await self.sink(event)
+
+    async def started(self, round: int, inputs: dict[str, Any]) -> None:
+        """``AgentStarted``."""
+        await self.emit(AgentStarted(round=round, inputs=inputs))
+
+    async def token(self, field: str, text: str) -> None:
+        """A ``Token`` of output field ``field``."""
+        event = Token(run_id=self.run_id, seq=self.seq, agent=self.agent, text=text, field=field)
+        self.seq += 1
+        await self.sink(event)
+
+    async def tool(self, result: ToolResult) -> None:
+        """``ToolCalled`` for a finished tool call."""
+        await self.emit(
+            ToolCalled(
+                tool=result.tool,
+                call_id=result.id,
+                arguments=result.arguments,
+                result=result.result,
+                error=result.error,
+            )
+        )
+
+    async def finished(self, round: int, output: dict[str, Any], usage: Usage) -> None:
+        """``AgentFinished``."""
+        await self.emit(AgentFinished(round=round, output=output, usage=usage))
+
+
+class TurnRequest:
+    """What one turn needs besides the inputs Kailash passes to the node.
+
+    Attributes:
+        values: the validated inputs.
+        json_inputs: the same, JSON-compatible (the workflow's parameters).
+        run_id: the run the turn belongs to.
+        round: the round put on ``AgentStarted`` and ``AgentFinished``.
+        notes: extra context appended to the prompt's user message.
+        events: where the turn's events go (``None``: nowhere).
+        toolbox: the toolbox whose servers the turn uses (``None``: the agent's own).
+
+    """
+
+    __slots__ = ("events", "json_inputs", "notes", "round", "run_id", "toolbox", "values")
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        json_inputs: dict[str, Any],
+        *,
+        run_id: str = "",
+        round: int = 0,
+        notes: tuple[str, ...] = (),
+        events: TurnEvents | None = None,
+        toolbox: Toolbox | None = None,
+    ) -> None:
+        self.values = values
+        self.json_inputs = json_inputs
+        self.run_id = run_id
+        self.round = round
+        self.notes = notes
+        self.events = events
+        self.toolbox = toolbox
+
+
+class TurnOutcome:
+    """What a turn produced.
+
+    Attributes:
+        values: the validated output fields, typed.
+        output: the same, JSON-compatible (the node's result).
+        usage: tokens, cost and model calls (retries included).
+        raw: the model's last reply.
+        attempts: replies until one validated.
+        tool_calls: the tool calls made, in order.
+
+    """
+
+    __slots__ = ("attempts", "output", "raw", "tool_calls", "usage", "values")
+
+    def __init__(
+        self,
+        *,
+        values: dict[str, Any],
+        output: dict[str, Any],
+        usage: Usage,
+        raw: str,
+        attempts: int,
+        tool_calls: tuple[ToolResult, ...],
+    ) -> None:
+        self.values = values
+        self.output = output
+        self.usage = usage
+        self.raw = raw
+        self.attempts = attempts
+        self.tool_calls = tool_calls
