@@ -10,6 +10,7 @@ Version added: 0.1
 
 from __future__ import annotations
 
+import os
 from typing import Any, Union
 
 import msgspec
@@ -32,7 +33,13 @@ __all__ = [
     "Vote",
     "decode_event",
     "encode_event",
+    "new_run_id",
 ]
+
+
+def new_run_id() -> str:
+    """A fresh run id: 128 random bits in hex (every run of agents and teams takes one)."""
+    return os.urandom(16).hex()
 
 
 def add_costs(a: float | None, b: float | None) -> float | None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ..events import new_run_id
 from ..messages import ConfigError
 from ._memory import resolve_memory
 from ._program import Prediction, Program
 from ._turn import TurnEvents, TurnRequest
 from .kailash._bridge import run_turn
-from .kailash._runtime import admit, kailash_loaded, load_kailash, new_run_id
+from .kailash._runtime import admit, kailash_loaded, load_kailash
 from .models._model import accepts_tools, resolve_model
 from .signatures._signature import Signature, signature
 from .tools import Toolbox, ToolResult, resolve_tools

@@ -99,6 +99,7 @@ class Prediction:
 _YIELD_EVERY = 32
 """Streamed chunks between two checkpoints of a turn whose model never suspends."""
 
+
 class Program:
     """An agent's compiled signature, model, memory and retry policy."""
 
@@ -250,9 +251,7 @@ class Program:
                     f"{self.max_tool_calls}); its last request: {asked}"
                 )
             calls = [
-                c
-                if c.id
-                else msgspec.structs.replace(c, id=f"call_{len(tool_calls) + i + 1}")
+                c if c.id else msgspec.structs.replace(c, id=f"call_{len(tool_calls) + i + 1}")
                 for i, c in enumerate(calls)
             ]
             if toolbox is None:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.lowlevel import checkpoint
 
-from ..events import RunFailed, RunFinished, RunStarted
+from ..events import RunFailed, RunFinished, RunStarted, new_run_id
 from ..messages import error_type_name
 from ._channel import Channel
 from ._turn import TurnEvents, TurnRequest
-from .kailash._runtime import admit, new_run_id
+from .kailash._runtime import admit
 
 if TYPE_CHECKING:
     from ..events import Event

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -33,7 +34,7 @@ from ._normalise import choice_of
 from ._result import TeamResult, TeamUsage, Turn
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Sequence
+    from collections.abc import Iterable, Sequence
 
     from ..agents import Prediction
     from ..events import Event
@@ -42,7 +43,10 @@ if TYPE_CHECKING:
     from ._normalise import Key
     from ._pattern import Pattern
 
-__all__ = ["Run", "TurnFailed"]
+__all__ = ["Run", "Sink", "TurnFailed"]
+
+Sink = Callable[["Event"], Awaitable[None]]
+"""Where a run's events go: awaited with each (a stream's buffer)."""
 
 
 class TurnFailed(Exception):
@@ -81,7 +85,7 @@ class Run:
     """One run of a team: what a pattern's ``run()`` works with.
 
     Attributes:
-        run_id: the run's id (a uuid4 hex), on every event of the run.
+        run_id: the run's id (:func:`~kaizen_actors.events.new_run_id`), on every event of it.
         inputs: the run's inputs (``team.run(**inputs)``).
         members: the team's members in order (agents given to ``team()``
             first, then those the pattern brings: a judge, a supervisor...).
@@ -104,7 +108,7 @@ class Run:
         budget: Budget | None,
         timeout: float | None,
         turn_timeout: float,
-        sink: Callable[[Event], Awaitable[None]] | None,
+        sink: Sink | None,
     ) -> None:
         self.run_id = run_id
         self.pattern = pattern

@@ -1,7 +1,8 @@
 """``RunStream``: the events of one team run, as an async iterator.
 
-The run executes in a producer task in the team's task group and writes its
-events into a bounded channel (``agents._channel``); the iterator reads them
+The stream makes its run with the stream's sink (``make_run(sink)``); the run
+executes in a producer task in the team's task group and writes its events
+into a bounded channel (:mod:`kaizen_actors.agents._channel`); the iterator reads them
 and stamps ``run_id`` and a gap-free ``seq`` as it hands them out, so the
 order of ``seq`` is the order of the stream even when agents run in parallel.
 Each event object is made for this one stream (by an agent's turn, or decoded
@@ -16,7 +17,7 @@ plus one waiting event per agent in flight. Nothing is dropped.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -25,13 +26,15 @@ from ..events import RunFailed
 from ..messages import SystemStopped
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     from anyio.abc import TaskGroup
 
     from ..events import Event
     from ._result import TeamResult
-    from ._run import Run
+    from ._run import Run, Sink
+    from ._tracker import RunTracker
 
 __all__ = ["DEFAULT_BUFFER", "RunStream"]
 
@@ -51,9 +54,11 @@ class _Producer:
 
     __slots__ = ("done", "error", "events", "result", "run", "scope", "tracker")
 
-    def __init__(self, run: Run, events: Channel[Event], tracker: Any) -> None:
-        self.run = run
+    def __init__(
+        self, make_run: Callable[[Sink], Run], events: Channel[Event], tracker: RunTracker | None
+    ) -> None:
         self.events = events
+        self.run = make_run(self.sink)
         self.tracker = tracker
         self.scope = anyio.CancelScope()
         self.done = anyio.Event()
@@ -70,7 +75,7 @@ class _Producer:
             self.scope.cancel()  # the consumer is gone: stop the run
 
     async def produce(self) -> None:
-        # tracker._run_started() was called when the task was started.
+        # tracker.started() was called when the task was started.
         try:
             with self.scope:
                 try:
@@ -84,7 +89,7 @@ class _Producer:
             self.events.end()
             self.done.set()
             if self.tracker is not None:
-                self.tracker._run_ended()
+                self.tracker.ended()
 
     def _cancelled(self) -> None:
         # Cancelled from outside (the team exited): a consumer still reading
@@ -123,15 +128,18 @@ class RunStream:
     """
 
     def __init__(
-        self, run: Run, task_group: TaskGroup, buffer: int = DEFAULT_BUFFER, tracker: Any = None
+        self,
+        make_run: Callable[[Sink], Run],
+        task_group: TaskGroup,
+        buffer: int = DEFAULT_BUFFER,
+        tracker: RunTracker | None = None,
     ) -> None:
         self._events: Channel[Event] = Channel(buffer)
-        self._producer = _Producer(run, self._events, tracker)
-        run._sink = self._producer.sink
+        self._producer = _Producer(make_run, self._events, tracker)
         self._tg = task_group
         self._started = False
         self._seq = 0
-        self.run_id = run.run_id
+        self.run_id = self._producer.run.run_id
 
     @property
     def result(self) -> TeamResult | None:
@@ -153,7 +161,7 @@ class RunStream:
                 producer.events.end()
                 raise SystemStopped("the team has stopped; use team.stream() inside it") from None
             if producer.tracker is not None:
-                producer.tracker._run_started()
+                producer.tracker.started()
 
     def __aiter__(self) -> RunStream:
         return self

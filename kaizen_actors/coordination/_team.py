@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 
+from ..events import new_run_id
 from ..messages import ConfigError, SystemStopped
 from ._members import Member, is_agent, member_name, merge_members
 from ._pattern import Pattern
 from ._run import Run
 from ._stream import DEFAULT_BUFFER, RunStream
+from ._tracker import RunTracker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from ._budget import Budget
     from ._members import MemberSpec
     from ._result import TeamResult
+    from ._run import Sink
 
 __all__ = ["DEFAULT_TURN_TIMEOUT", "Team", "team"]
 
@@ -80,6 +84,8 @@ class Team:
     Attributes:
         pattern: the pattern.
         members: the members, in order, once started.
+        runs: the :class:`RunTracker` of the runs in progress (``team.run``
+            and streams, abandoned ones until their tasks end).
         system: the ``ActorSystem`` the agents run in, once started.
         budget: the budget of each run.
         timeout: the time limit of each run in seconds.
@@ -134,8 +140,7 @@ class Team:
         self._supervisor: ActorRef | None = None
         self._tg: TaskGroup | None = None
         self._running = False
-        self._active = 0
-        self._idle: anyio.Event | None = None
+        self.runs = RunTracker()
 
     def __repr__(self) -> str:
         names = [member_name(s) for s in self._specs]
@@ -230,9 +235,9 @@ class Team:
 
     # -- runs ---------------------------------------------------------------------------
 
-    def _new_run(self, inputs: dict[str, Any]) -> Run:
+    def _new_run(self, inputs: dict[str, Any], sink: Sink | None = None) -> Run:
         return Run(
-            run_id=uuid.uuid4().hex,
+            run_id=new_run_id(),
             pattern=self.pattern,
             inputs=inputs,
             members=self.members,
@@ -240,7 +245,7 @@ class Team:
             budget=self.budget,
             timeout=self.timeout,
             turn_timeout=self.turn_timeout,
-            sink=None,
+            sink=sink,
         )
 
     async def run(self, **inputs: Any) -> TeamResult:
@@ -262,11 +267,11 @@ class Team:
         """
         self._check_running()
         run = self._new_run(inputs)
-        self._run_started()
+        self.runs.started()
         try:
             return await run.execute()
         finally:
-            self._run_ended()
+            self.runs.ended()
 
     def stream(self, **inputs: Any) -> RunStream:
         """Run the pattern once with ``inputs``, yielding its events as they happen.
@@ -291,28 +296,16 @@ class Team:
         """
         self._check_running()
         assert self._tg is not None
-        return RunStream(self._new_run(inputs), self._tg, self.buffer, tracker=self)
+        return RunStream(partial(self._new_run, inputs), self._tg, self.buffer, tracker=self.runs)
 
     async def wait_idle(self) -> None:
         """Wait until no run of this team is in progress (abandoned streams included)."""
-        while self._active:
-            if self._idle is None:
-                self._idle = anyio.Event()
-            await self._idle.wait()
+        await self.runs.wait_idle()
 
     @property
     def active_runs(self) -> int:
         """How many runs are in progress."""
-        return self._active
-
-    def _run_started(self) -> None:
-        self._active += 1
-
-    def _run_ended(self) -> None:
-        self._active -= 1
-        if self._active == 0 and self._idle is not None:
-            self._idle.set()
-            self._idle = None
+        return self.runs.active
 
 
 def _supervisor_factory(cls: Any, children: list[Any], strategy: Any) -> Callable[[], Any]:

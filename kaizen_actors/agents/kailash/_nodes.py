@@ -27,6 +27,7 @@ from ._bridge import AGENT_NODE_ID, lookup_program, node_run
 
 __all__ = ["AGENT_NODE_ID", "KaizenLLMAgentNode", "KaizenNode", "build_workflow", "register"]
 
+
 class KaizenNode(AsyncNode):
     """Base class of kaizen-actors' Kailash nodes (async, on the caller's loop).
 

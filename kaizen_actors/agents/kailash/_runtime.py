@@ -28,7 +28,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import importlib
-import os
 import sys
 import threading
 import weakref
@@ -42,7 +41,6 @@ __all__ = [
     "admit",
     "kailash_loaded",
     "load_kailash",
-    "new_run_id",
     "run_workflow",
     "running_loop",
     "shared_runtime",
@@ -108,11 +106,6 @@ async def load_kailash() -> None:
             ).start()
         load = _load
     await asyncio.wrap_future(load)
-
-
-def new_run_id() -> str:
-    """A fresh run id (Kailash's own ids collide under concurrency)."""
-    return os.urandom(16).hex()
 
 
 def running_loop() -> asyncio.AbstractEventLoop:
