@@ -293,7 +293,9 @@ class ActorCell:
         logger.error(
             "actor %r crashed on %s", self.name, type(letter.message).__name__, exc_info=exc
         )
-        error = ActorCrashed(self.name, error_type, str(exc))
+        error = ActorCrashed(
+            self.name, error_type, str(exc), retryable=getattr(exc, "retryable", True) is not False
+        )
         error.__cause__ = exc
         if letter.reply is None or not letter.reply.set_exception(error):
             self._dead_letter(letter, f"handler raised {error_type}: {exc}")

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import msgspec
 
-from ..events import RoundStarted, RunFailed, RunFinished, RunStarted, Token, Usage, Vote
+from ..events import RoundStarted, RunFailed, RunFinished, RunStarted, Vote
 from ..messages import (
     ActorCrashed,
-    ActorStopped,
     AskTimeout,
     BudgetExceeded,
     KaizenError,
@@ -29,6 +28,7 @@ from ..messages import (
     RunTimeout,
     error_type_name,
 )
+from ._attempt import TurnFailed, TurnRunner
 from ._budget import BudgetMeter
 from ._normalise import choice_of
 from ._result import TeamResult, TeamUsage, Turn
@@ -43,19 +43,10 @@ if TYPE_CHECKING:
     from ._normalise import Key
     from ._pattern import Pattern
 
-__all__ = ["Run", "Sink", "TurnFailed"]
+__all__ = ["Run", "Sink"]
 
 Sink = Callable[["Event"], Awaitable[None]]
 """Where a run's events go: awaited with each (a stream's buffer)."""
-
-
-class TurnFailed(Exception):
-    """Internal: a turn attempt failed; ``turn`` records it, ``retry`` says if it may be retried."""
-
-    def __init__(self, turn: Turn, retry: bool) -> None:
-        super().__init__(turn.error)
-        self.turn = turn
-        self.retry = retry
 
 
 def _jsonable(value: Any) -> Any:
@@ -123,7 +114,14 @@ class Run:
         self._timeout = timeout
         self._turn_timeout = turn_timeout
         self._sink = sink
-        self._closed = False
+        self._turns = TurnRunner(
+            run_id=run_id,
+            meter=self._meter,
+            sink=sink,
+            timeout=turn_timeout,
+            transcript=self.transcript,
+            fail=self.fail,
+        )
         self._failure: BaseException | None = None
         self._scope: anyio.CancelScope | None = None
 
@@ -160,7 +158,7 @@ class Run:
         emitted after the run ended are dropped.
         """
         sink = self._sink
-        if sink is not None and not self._closed:
+        if sink is not None and not self._turns.closed:
             await sink(event)
 
     async def round(self, number: int) -> None:
@@ -216,7 +214,7 @@ class Run:
         cause: BaseException | None = None
         for attempt in (1, 2):
             try:
-                return await self._attempt(member, sent, round, note_list, attempt)
+                return await self._turns.attempt(member, sent, round, note_list, attempt)
             except TurnFailed as failed:
                 record, cause = failed.turn, failed.__cause__
                 if not failed.retry:
@@ -296,96 +294,6 @@ class Run:
         """The usage of the turns so far."""
         return TeamUsage.of(self.transcript)
 
-    # -- one attempt ---------------------------------------------------------------------
-
-    async def _attempt(
-        self, member: Member, inputs: dict[str, Any], round: int, notes: list[str], attempt: int
-    ) -> Turn:
-        from ..agents import AgentTask
-
-        meter = self._meter
-        refused = meter.admit()
-        if refused is not None:
-            self.fail(refused)
-            raise refused
-        streamed = 0
-        sink = self._sink
-
-        async def on_event(event: Event) -> None:
-            nonlocal streamed
-            if self._closed:
-                return
-            if type(event) is Token:
-                streamed += 1
-                crossed = meter.streamed_token()
-                if crossed is not None:
-                    self.fail(crossed)
-                    return
-            if sink is not None:
-                await sink(event)
-
-        task = AgentTask(inputs=inputs, run_id=self.run_id, round=round, notes=notes)
-        seconds = self._turn_timeout
-        error: BaseException | None = None
-        reply: Any = None
-        # A run nobody streams and without a token limit needs no events at all.
-        listener = on_event if sink is not None or meter.counts_tokens else None
-        try:
-            with anyio.move_on_after(seconds) as deadline:
-                try:
-                    reply = await member.ref.ask(task, timeout=seconds + 1.0, on_event=listener)
-                except KaizenError as exc:  # crashed, not found, stopped, timed out, transport
-                    error = exc
-        except BaseException:
-            # Cancelled from outside (a sibling failed, the run stopped): the turn
-            # still gives back its budget slot and counts what it streamed.
-            meter.finished(_streamed_usage(streamed), streamed)
-            raise
-        if deadline.cancelled_caught:
-            error = AskTimeout(f"agent {member.name!r} gave no reply within {seconds:g} s")
-        described = None if error is None else _describe(error)
-        record, crossed = self._record(
-            member, inputs, round, notes, attempt, reply, streamed, described
-        )
-        if crossed is not None:
-            self.fail(crossed)
-            raise crossed
-        if error is not None:
-            failed = TurnFailed(record, attempt == 1 and _retryable(error))
-            raise failed from error
-        return record
-
-    def _record(
-        self,
-        member: Member,
-        inputs: dict[str, Any],
-        round: int,
-        notes: list[str],
-        attempt: int,
-        reply: Any,
-        streamed: int,
-        error: str | None,
-    ) -> tuple[Turn, BudgetExceeded | None]:
-        """Add a turn to the transcript and the budget; return it and any limit it crossed."""
-        if error is None:
-            output = reply.output if hasattr(reply, "output") else {"output": reply}
-            usage = getattr(reply, "usage", None) or Usage()
-        else:
-            output = {}
-            usage = _streamed_usage(streamed)
-        record = Turn(
-            agent=member.name,
-            round=round,
-            inputs=inputs,
-            notes=notes,
-            output=output,
-            usage=usage,
-            attempt=attempt,
-            error=error,
-        )
-        self.transcript.append(record)
-        return record, self._meter.finished(usage, streamed)
-
     # -- the whole run -------------------------------------------------------------------
 
     async def execute(self) -> TeamResult:
@@ -425,7 +333,7 @@ class Run:
                         failure = wrapped
         finally:
             self._scope = None
-            self._closed = True  # late events of cancelled turns are dropped from here on
+            self._turns.closed = True  # late events of cancelled turns are dropped from here on
         if failure is None and self._failure is not None:
             failure = self._failure
         if failure is None and scope.cancelled_caught:
@@ -508,20 +416,3 @@ def _to_anyio(deadline: float) -> float:
     if deadline == math.inf:
         return math.inf
     return anyio.current_time() + (deadline - time.monotonic())
-
-
-def _streamed_usage(streamed: int) -> Usage:
-    """A failed turn lost its usage: count what streamed as an estimate."""
-    return Usage(completion_tokens=streamed, calls=1 if streamed else 0)
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, ActorCrashed):
-        return f"{error.error_type}: {error.error_message}"
-    return f"{error_type_name(error)}: {error}"
-
-
-def _retryable(error: BaseException) -> bool:
-    if isinstance(error, ActorCrashed):
-        return not error.error_type.endswith("SignatureError")
-    return isinstance(error, ActorStopped)

@@ -31,7 +31,7 @@ Every error derives from :class:`KaizenError`; cancellation is never wrapped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "error_type_name",
@@ -67,8 +67,17 @@ __all__ = [
 class KaizenError(Exception):
     """Base class of every error raised by kaizen-actors.
 
+    Attributes:
+        retryable: whether the work that raised it may succeed when tried
+            again unchanged (a team retries a crashed agent's turn once when
+            its error says so); false for errors in what was asked, such as
+            ``SignatureError``.
+
     Version added: 0.1
+
     """
+
+    retryable: ClassVar[bool] = True
 
 
 class DecodeError(KaizenError):
@@ -134,12 +143,17 @@ class ActorCrashed(ActorError):
         actor: name of the actor whose handler raised.
         error_type: qualified name of the handler's exception type.
         error_message: ``str()`` of the handler's exception.
+        retryable: the handler's exception's ``retryable`` (true for
+            exceptions that do not say), carried across NATS too.
 
     Version added: 0.1
 
     """
 
-    def __init__(self, actor: str, error_type: str, error_message: str) -> None:
+    def __init__(
+        self, actor: str, error_type: str, error_message: str, *, retryable: bool = True
+    ) -> None:
+        self.retryable = retryable  # type: ignore[misc]  # per instance: the handler's error's
         self.actor = actor
         self.error_type = error_type
         self.error_message = error_message
@@ -197,6 +211,8 @@ class SignatureError(KaizenError):
     Version added: 0.1
 
     """
+
+    retryable: ClassVar[bool] = False  # the same inputs fail the same way
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field

@@ -58,6 +58,7 @@ class ReplyFrame(msgspec.Struct, array_like=True, omit_defaults=True):
     error_kind: str = ""
     error_type: str = ""
     error_message: str = ""
+    retryable: bool = True  # appended: frames without it still decode
 
 
 _PLAIN_ERRORS: dict[str, type[KaizenError]] = {
@@ -153,6 +154,7 @@ def error_reply(error: BaseException) -> bytes:
             error_kind="crashed",
             error_type=error.error_type,
             error_message=f"{error.actor}\x00{error.error_message}",
+            retryable=error.retryable,
         )
     elif isinstance(error, ActorStopped):
         frame = ReplyFrame(error_kind="stopped", error_message=str(error))
@@ -188,7 +190,7 @@ def decode_reply(data: bytes) -> Any:
         raise DecodeError(f"malformed reply frame: {decode_failure(exc)}") from exc
     if frame.error_kind == "crashed":
         actor, _, text = frame.error_message.partition("\x00")
-        raise ActorCrashed(actor, frame.error_type, text)
+        raise ActorCrashed(actor, frame.error_type, text, retryable=frame.retryable)
     if frame.error_kind == "stopped":
         raise ActorStopped(frame.error_message)
     if frame.error_kind == "not_found":

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kaizen_actors as ka
-from kaizen_actors.transport._frames import decode_envelope, encode_envelope
+from kaizen_actors.transport._frames import (
+    decode_envelope,
+    decode_reply,
+    encode_envelope,
+    error_reply,
+)
 
 from .common import Count, Ping, Recorder
 
@@ -56,3 +61,23 @@ async def test_wire_mode_refuses_messages_that_are_not_messages() -> None:
 def test_random_frames_raise_only_decode_error(data: bytes) -> None:
     with contextlib.suppress(ka.DecodeError):
         decode_envelope(data)
+
+
+def test_whether_a_crash_may_be_retried_crosses_the_wire() -> None:
+    for retryable in (True, False):
+        frame = error_reply(ka.ActorCrashed("a", "X", "boom", retryable=retryable))
+        with pytest.raises(ka.ActorCrashed) as info:
+            decode_reply(frame)
+        assert info.value.retryable is retryable
+
+
+def test_a_crash_frame_from_before_retryable_decodes_as_retryable() -> None:
+    old = msgspec.msgpack.encode([msgspec.Raw(b"\xc0"), "crashed", "ValueError", "a\x00boom"])
+    with pytest.raises(ka.ActorCrashed) as info:
+        decode_reply(old)
+    assert info.value.retryable and info.value.error_message == "boom"
+
+
+def test_signature_errors_say_they_are_not_worth_retrying() -> None:
+    assert not ka.SignatureError("bad").retryable
+    assert ka.ModelTimeout("slow").retryable
