@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import time
 from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -343,7 +342,7 @@ class ActorCell:
         strategy = self.strategy
         if self._intensity is None:
             self._intensity = Intensity()
-        count = self._intensity.add(time.monotonic(), strategy)
+        count = self._intensity.add(anyio.current_time(), strategy)
         if count > strategy.max_restarts:
             await self._give_up(child, exc, strategy)
             return

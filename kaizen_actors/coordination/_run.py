@@ -11,7 +11,6 @@ itself (``execute``) emits ``RunStarted`` first and ``RunFinished`` or
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -304,7 +303,7 @@ class Run:
             BudgetExceeded: a budget limit was crossed.
 
         """
-        started = time.monotonic()
+        started = anyio.current_time()
         if self._sink is not None:
             await self.emit(
                 RunStarted(
@@ -316,7 +315,7 @@ class Run:
         budget_at = started + budget_seconds if budget_seconds is not None else math.inf
         outcome: Any = None
         failure: BaseException | None = None
-        scope = anyio.CancelScope(deadline=_to_anyio(min(timeout_at, budget_at)))
+        scope = anyio.CancelScope(deadline=min(timeout_at, budget_at))
         try:
             with scope:
                 self._scope = scope
@@ -409,10 +408,3 @@ class Run:
         sink = self._sink
         assert sink is not None
         await sink(event)
-
-
-def _to_anyio(deadline: float) -> float:
-    # time.monotonic() and anyio's clock are the same clock on asyncio and trio.
-    if deadline == math.inf:
-        return math.inf
-    return anyio.current_time() + (deadline - time.monotonic())
