@@ -1,4 +1,4 @@
-"""Supervision and ask deadlines run on anyio's clock: trio's MockClock drives them, no real sleeps."""
+"""Supervision and ask deadlines run on anyio's clock: trio's MockClock drives them."""
 
 from __future__ import annotations
 
