@@ -8,7 +8,15 @@ from ._actor import Actor, ActorContext
 from ._letters import DeadLetter, DeadLetters
 from ._mailbox import DEFAULT_MAILBOX_SIZE
 from ._ref import ActorRef
-from ._strategy import Backoff, ChildSpec, OneForAll, OneForOne, RestForOne, Strategy
+from ._strategy import (
+    Backoff,
+    ChildSpec,
+    OneForAll,
+    OneForOne,
+    RestartType,
+    RestForOne,
+    Strategy,
+)
 from ._supervisor import Supervisor
 from ._system import DEFAULT_ROOT_STRATEGY, ActorSystem
 
@@ -26,6 +34,7 @@ __all__ = [
     "OneForAll",
     "OneForOne",
     "RestForOne",
+    "RestartType",
     "Strategy",
     "Supervisor",
 ]

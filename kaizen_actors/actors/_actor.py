@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
     from ._cell import ActorCell
     from ._ref import ActorRef
-    from ._strategy import Strategy
+    from ._strategy import RestartType, Strategy
     from ._system import ActorSystem
 
 __all__ = ["Actor", "ActorContext"]
@@ -90,7 +90,7 @@ class ActorContext:
         *,
         name: str | None = None,
         mailbox_size: int | None = None,
-        restart: str = "permanent",
+        restart: RestartType = "permanent",
     ) -> ActorRef:
         """Start a child actor supervised by this one.
 

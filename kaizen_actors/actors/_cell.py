@@ -34,7 +34,7 @@ from ._actor import Actor, ActorContext
 from ._letters import Letter, current_cell
 from ._mailbox import Mailbox
 from ._ref import ActorRef
-from ._strategy import Intensity, OneForOne, Strategy
+from ._strategy import Intensity, OneForOne, RestartType, Strategy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -86,7 +86,7 @@ class ActorCell:
         parent: ActorCell | None,
         factory: Callable[[], Actor],
         *,
-        restart: str,
+        restart: RestartType,
         mailbox_size: int,
     ) -> None:
         self.system = system
@@ -447,7 +447,7 @@ class ActorCell:
         *,
         name: str | None,
         mailbox_size: int | None,
-        restart: str,
+        restart: RestartType,
     ) -> ActorRef:
         """Start a child cell under this one and return its ref."""
         if restart not in ("permanent", "transient", "temporary"):

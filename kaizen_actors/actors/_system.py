@@ -14,7 +14,7 @@ from ._cell import ActorCell
 from ._letters import DeadLetters, Letter
 from ._mailbox import DEFAULT_MAILBOX_SIZE
 from ._ref import ActorRef
-from ._strategy import OneForOne, Strategy
+from ._strategy import OneForOne, RestartType, Strategy
 from ._supervisor import Supervisor
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ class ActorSystem:
         *,
         name: str | None = None,
         mailbox_size: int | None = None,
-        restart: str = "transient",
+        restart: RestartType = "transient",
     ) -> ActorRef:
         """Start an actor under the root supervisor and return its ref.
 
