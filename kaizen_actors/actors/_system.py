@@ -18,7 +18,7 @@ from ._strategy import OneForOne, Strategy
 from ._supervisor import Supervisor
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine
+    from collections.abc import Awaitable, Callable, Coroutine
     from types import TracebackType
 
     from anyio.abc import TaskGroup
@@ -251,6 +251,30 @@ class ActorSystem:
         self._check_running()
         return self.transport
 
+    def _remote_tell(
+        self, name: str, message: Any, sender: str | None, headers: dict[str, str] | None
+    ) -> Awaitable[None]:
+        # Headers go as a keyword only when there are some: a transport
+        # written before they existed keeps working for messages without.
+        transport = self._remote()
+        if headers is None:
+            return transport.tell(name, message, sender)
+        return transport.tell(name, message, sender, headers=headers)
+
+    def _remote_ask(
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        timeout: float,
+        on_event: EventSink | None,
+        headers: dict[str, str] | None,
+    ) -> Awaitable[Any]:
+        transport = self._remote()
+        if headers is None:
+            return transport.ask(name, message, sender, timeout, on_event)
+        return transport.ask(name, message, sender, timeout, on_event, headers=headers)
+
     async def _register(self, cell: ActorCell) -> None:
         if cell.name in self._cells:
             raise ActorError(
@@ -276,10 +300,11 @@ class ActorSystem:
         sender: str | None,
         reply: Replier | None,
         on_event: EventSink | None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Deliver a message that came through the transport to a local actor."""
         cell = self._cells.get(name)
-        letter = Letter(message, sender, reply, on_event)
+        letter = Letter(message, sender, reply, on_event, headers or None)
         if cell is not None:
             try:
                 await cell.put(letter)
