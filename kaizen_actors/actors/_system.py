@@ -13,17 +13,19 @@ from ..transport import EventSink, MemoryTransport, Replier, Transport
 from ._cell import ActorCell
 from ._letters import DeadLetters, Letter
 from ._mailbox import DEFAULT_MAILBOX_SIZE
+from ._middleware import build_chain, check_middleware
 from ._ref import ActorRef
 from ._strategy import OneForOne, Strategy
 from ._supervisor import Supervisor
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine
+    from collections.abc import Awaitable, Callable, Coroutine, Sequence
     from types import TracebackType
 
     from anyio.abc import TaskGroup
 
     from ._actor import Actor
+    from ._middleware import Middleware
 
 __all__ = ["DEFAULT_ROOT_STRATEGY", "ActorSystem"]
 
@@ -82,6 +84,18 @@ class ActorSystem:
             through the transport, as Akka's ``serialize-messages`` does: in
             tests it proves that messages, replies and events survive the
             wire. Slower; off unless ``KAIZEN_LOOPBACK=1``.
+        middleware: async functions ``mw(message, ctx, call_next)`` applied
+            around every handler call of this system, the first outermost
+            (see :class:`~kaizen_actors.actors.Middleware`). None by default,
+            and then a handler is called directly.
+
+    Attributes:
+        middleware: the middleware, as a tuple.
+
+    Raises:
+        ValueError: for a bad system name.
+        ConfigError: (``key="middleware"``) when ``middleware`` is not a list
+            of async callables.
 
     Version added: 0.1
 
@@ -98,6 +112,7 @@ class ActorSystem:
         root_strategy: Strategy = DEFAULT_ROOT_STRATEGY,
         dead_letter_capacity: int = 1000,
         loopback: bool | None = None,
+        middleware: Sequence[Middleware] | None = None,
     ) -> None:
         if not name or any(c in name for c in " .*>\t\n"):
             raise ValueError(
@@ -113,6 +128,8 @@ class ActorSystem:
         if loopback is None:
             loopback = os.environ.get("KAIZEN_LOOPBACK", "") not in ("", "0")
         self.loopback = loopback
+        self.middleware = check_middleware(middleware)
+        self._chain = build_chain(self.middleware)
         self.failure: BaseException | None = None
         self._cells: dict[str, ActorCell] = {}
         self._tg: TaskGroup | None = None

@@ -1,4 +1,4 @@
-"""Headers: in process, on a wire-mode hub and over a real NATS server.
+"""Headers and middleware: in process, on a wire-mode hub and over a real NATS server.
 
 Tests taking ``systems`` run host to client on each transport; the others run
 in process (asyncio and trio) and with every message crossing NATS
@@ -7,6 +7,7 @@ in process (asyncio and trio) and with every message crossing NATS
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -98,3 +99,138 @@ async def test_the_callers_dict_is_copied_when_sent() -> None:
         ref.tell_nowait(Ping(), headers=headers)
         headers["trace"] = "changed"
         assert await ref.ask(Seen()) == [{"trace": "t1"}]
+
+
+# -- middleware ----------------------------------------------------------------------
+
+
+async def test_a_middleware_counts_handled_messages_and_sees_the_headers_of_an_ask_two_actors_deep(
+    wire,
+) -> None:
+    # The issue's acceptance test: in process, and over NATS (every hop crosses
+    # the server when the test runs with KAIZEN_LOOPBACK).
+    handled: Counter[str] = Counter()
+    headers_seen: dict[str, dict[str, str]] = {}
+
+    async def count(message: Any, ctx: ka.ActorContext, call_next: ka.actors.CallNext) -> Any:
+        handled[ctx.name] += 1
+        headers_seen[ctx.name] = dict(ctx.headers)
+        return await call_next(message, ctx)
+
+    async with ka.ActorSystem("mw-count", middleware=[count]) as system:
+        await _spawn_hops(system, "a", "b", "c")
+        reply = await system.ref("a").ask(Relay(["b", "c"]), headers={"trace": "t1"})
+        if wire == "nats":  # all three asks went through the server
+            assert system.transport.statistics.asks == 3  # type: ignore[attr-defined]
+    assert reply == {"trace": "t1"}
+    assert handled == {"a": 1, "b": 1, "c": 1}
+    assert headers_seen["c"] == {"trace": "t1"}
+
+
+async def test_a_middleware_of_the_serving_system_sees_headers_sent_from_another(wire) -> None:
+    # Two systems: on a wire-mode MemoryHub (in process), or on NATS.
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    async def record(message: Any, ctx: ka.ActorContext, call_next: ka.actors.CallNext) -> Any:
+        seen.append((ctx.name, dict(ctx.headers)))
+        return await call_next(message, ctx)
+
+    host_transport: ka.Transport | None = None  # None: KAIZEN_TRANSPORT, the NATS server
+    client_transport: ka.Transport | None = None
+    if wire != "nats":
+        hub = ka.MemoryHub()
+        host_transport = ka.MemoryTransport(hub, wire=True)
+        client_transport = ka.MemoryTransport(hub, wire=True)
+    async with (
+        ka.ActorSystem("mw-two", host_transport, middleware=[record]) as host,
+        ka.ActorSystem("mw-two", client_transport, loopback=False) as client,
+    ):
+        await _spawn_hops(host, "a", "b", "c")
+        reply = await client.ref("a").ask(Relay(["b", "c"]), headers={"trace": "t1"})
+    assert reply == {"trace": "t1"}
+    assert seen == [("a", {"trace": "t1"}), ("b", {"trace": "t1"}), ("c", {"trace": "t1"})]
+
+
+async def test_middleware_runs_in_order_the_first_outermost() -> None:
+    order: list[str] = []
+
+    def named(name: str) -> ka.Middleware:
+        async def mw(message: Any, ctx: ka.ActorContext, call_next: ka.actors.CallNext) -> Any:
+            order.append(f"{name} in")
+            reply = await call_next(message, ctx)
+            order.append(f"{name} out")
+            return reply
+
+        return mw
+
+    class Echo(ka.Actor):
+        async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+            order.append("handler")
+            return message.n
+
+    async with ka.ActorSystem("mw-order", middleware=[named("outer"), named("inner")]) as system:
+        ref = await system.spawn(Echo, name="echo")
+        assert await ref.ask(Ping(3)) == 3
+    assert order == ["outer in", "inner in", "handler", "inner out", "outer out"]
+
+
+async def test_a_middleware_may_replace_the_message_and_the_reply() -> None:
+    async def double(message: Any, ctx: ka.ActorContext, call_next: ka.actors.CallNext) -> Any:
+        if isinstance(message, Ping):
+            message = Ping(message.n * 2)
+        return [await call_next(message, ctx)]
+
+    class Echo(ka.Actor):
+        async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+            return message.n
+
+    async with ka.ActorSystem("mw-replace", middleware=[double]) as system:
+        ref = await system.spawn(Echo, name="echo")
+        assert await ref.ask(Ping(3)) == [6]
+
+
+async def test_a_middleware_that_raises_fails_that_message_and_the_actor_keeps_serving() -> None:
+    starts: list[int] = []
+
+    async def refuse(message: Any, ctx: ka.ActorContext, call_next: ka.actors.CallNext) -> Any:
+        if ctx.headers.get("deny") == "yes":
+            raise PermissionError("denied by policy")
+        return await call_next(message, ctx)
+
+    class Echo(ka.Actor):
+        async def on_start(self, ctx: ka.ActorContext) -> None:
+            starts.append(1)
+
+        async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+            return message.n
+
+    async with ka.ActorSystem("mw-raise", middleware=[refuse]) as system:
+        ref = await system.spawn(Echo, name="echo")
+        with pytest.raises(ka.ActorCrashed) as info:
+            await ref.ask(Ping(1), headers={"deny": "yes"})
+        assert info.value.error_type == "PermissionError"
+        assert info.value.error_message == "denied by policy"
+        assert info.value.actor == "echo"
+        assert await ref.ask(Ping(2)) == 2
+        assert len(starts) == 2  # supervision restarted it, as after a handler's crash
+
+
+async def test_without_middleware_the_system_has_none() -> None:
+    async with ka.ActorSystem("mw-none") as system:
+        assert system.middleware == ()
+        ref = await system.spawn(Hop, name="h")
+        assert await ref.ask(Relay()) == {}
+
+
+@pytest.mark.parametrize(
+    ("middleware", "match"),
+    [
+        (lambda m, c, n: n(m, c), "must be a list"),
+        ([print, "not callable"], "async callables, got str"),
+        ([lambda m, c, n: n(m, c)], "must be `async def`"),
+    ],
+)
+def test_bad_middleware_is_a_config_error_naming_the_key(middleware: Any, match: str) -> None:
+    with pytest.raises(ka.ConfigError, match=match) as info:
+        ka.ActorSystem("mw-bad", middleware=middleware)
+    assert info.value.key == "middleware"
