@@ -14,20 +14,31 @@ if TYPE_CHECKING:
 
     from ..transport import EventSink, Replier
 
-__all__ = ["DeadLetter", "DeadLetters", "Letter", "check_headers", "current_cell", "outgoing"]
+__all__ = [
+    "DeadLetter",
+    "DeadLetters",
+    "HeadedLetter",
+    "Letter",
+    "check_headers",
+    "current_cell",
+    "outgoing",
+]
 
 current_cell: ContextVar[Any] = ContextVar("kaizen_actors_current_cell", default=None)
 """The actor cell whose handler runs in this task: the sender of what the task sends."""
 
 
 class Letter:
-    """A message on its way through a mailbox, with who sent it, its headers and where replies go.
+    """A message on its way through a mailbox, with who sent it and where replies go.
 
-    ``headers`` is ``None`` when the message has none (never an empty dict),
-    so a letter without headers allocates nothing for them.
+    A letter without headers is a plain ``Letter`` (its ``headers`` is the
+    class's ``None``: nothing stored, nothing allocated); one with headers is a
+    :class:`HeadedLetter`.
     """
 
-    __slots__ = ("cancelled", "headers", "message", "on_event", "reply", "sender")
+    __slots__ = ("cancelled", "message", "on_event", "reply", "sender")
+
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,
@@ -35,14 +46,29 @@ class Letter:
         sender: str | None = None,
         reply: Replier | None = None,
         on_event: EventSink | None = None,
-        headers: dict[str, str] | None = None,
     ) -> None:
         self.message = message
         self.sender = sender
         self.reply = reply
         self.on_event = on_event
-        self.headers = headers
         self.cancelled = False
+
+
+class HeadedLetter(Letter):
+    """A letter whose message has headers (never empty)."""
+
+    __slots__ = ("headers",)
+
+    def __init__(
+        self,
+        message: Any,
+        sender: str | None,
+        reply: Replier | None,
+        on_event: EventSink | None,
+        headers: dict[str, str],
+    ) -> None:
+        super().__init__(message, sender, reply, on_event)
+        self.headers = headers
 
 
 def check_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..messages import ActorNotFound, ActorStopped
 from ..transport import ReplySlot
-from ._letters import Letter, outgoing
+from ._letters import HeadedLetter, Letter, outgoing
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -79,7 +79,10 @@ class ActorRef:
             except ActorNotFound as exc:
                 self._dead_letter(message, str(exc), sender)
             return
-        letter = Letter(message, sender, None, None, headers)
+        if headers is None:
+            letter = Letter(message, sender)
+        else:
+            letter = HeadedLetter(message, sender, None, None, headers)
         if cell.offer(letter):
             return
         try:
@@ -115,7 +118,11 @@ class ActorRef:
                 f"no local actor named {self.name!r}; use `await ref.tell()` for remote actors"
             )
         try:
-            cell.put_nowait(Letter(message, sender, None, None, headers))
+            cell.put_nowait(
+                Letter(message, sender)
+                if headers is None
+                else HeadedLetter(message, sender, None, None, headers)
+            )
         except ActorStopped as exc:
             self._system.dead_letters.record(
                 message, recipient=self.name, reason=str(exc), sender=sender
@@ -162,7 +169,10 @@ class ActorRef:
         if cell is None:
             return await system._remote_ask(self.name, message, sender, timeout, on_event, headers)
         slot = ReplySlot()
-        letter = Letter(message, sender, slot, on_event, headers)
+        if headers is None:
+            letter = Letter(message, sender, slot, on_event)
+        else:
+            letter = HeadedLetter(message, sender, slot, on_event, headers)
         if not cell.offer(letter):
             # Full: the letter waits in line for room, the asker on its reply
             # (one deadline for both; a letter whose asker gave up is skipped).

@@ -11,7 +11,7 @@ import anyio
 from ..messages import ActorError, ActorNotFound, ActorStopped, SystemStopped
 from ..transport import EventSink, MemoryTransport, Replier, Transport
 from ._cell import ActorCell
-from ._letters import DeadLetters, Letter
+from ._letters import DeadLetters, HeadedLetter, Letter
 from ._mailbox import DEFAULT_MAILBOX_SIZE
 from ._middleware import build_chain, check_middleware
 from ._ref import ActorRef
@@ -321,7 +321,11 @@ class ActorSystem:
     ) -> None:
         """Deliver a message that came through the transport to a local actor."""
         cell = self._cells.get(name)
-        letter = Letter(message, sender, reply, on_event, headers or None)
+        letter = (
+            HeadedLetter(message, sender, reply, on_event, headers)
+            if headers
+            else Letter(message, sender, reply, on_event)
+        )
         if cell is not None:
             try:
                 await cell.put(letter)
