@@ -97,6 +97,21 @@ async def ask_latency(rounds: int) -> list[float]:
         return samples
 
 
+async def pass_through(message: Any, ctx: ka.ActorContext, call_next: ka.actors.CallNext) -> Any:
+    return await call_next(message, ctx)
+
+
+async def ask_latency_with(middleware: list[ka.Middleware], rounds: int) -> list[float]:
+    async with ka.ActorSystem(middleware=middleware) as system:
+        ref = await system.spawn(Sink)
+        samples = []
+        for i in range(rounds):
+            start = time.perf_counter()
+            await ref.ask(i)
+            samples.append(time.perf_counter() - start)
+        return samples
+
+
 async def concurrent_asks(clients: int, per_client: int) -> float:
     async with ka.ActorSystem() as system:
         ref = await system.spawn(Sink)
@@ -252,6 +267,19 @@ async def main(messages: int) -> None:
                 "target ratio <= 3" if q == 50 else "reported",
             )
         )
+    bare, wrapped = [], []
+    for _ in range(5):  # interleaved, medians of the p50s
+        bare.append(percentile(await ask_latency_with([], 10000), 50))
+        wrapped.append(percentile(await ask_latency_with([pass_through], 10000), 50))
+    print(
+        row(
+            "ask p50, one pass-through middleware (us)",
+            statistics.median(wrapped) * 1e6,
+            statistics.median(bare) * 1e6,
+            "us",
+            "reported; raw = no middleware",
+        )
+    )
     raw_rates, our_rates = [], []
     for _ in range(5):  # interleaved, medians: single runs vary by half on these machines
         raw_rates.append(await raw_concurrent(100, 500))

@@ -7,6 +7,7 @@ from .._meta import publish
 from ._actor import Actor, ActorContext
 from ._letters import DeadLetter, DeadLetters
 from ._mailbox import DEFAULT_MAILBOX_SIZE
+from ._middleware import CallNext, Middleware
 from ._ref import ActorRef
 from ._strategy import (
     Backoff,
@@ -28,9 +29,11 @@ __all__ = [
     "ActorRef",
     "ActorSystem",
     "Backoff",
+    "CallNext",
     "ChildSpec",
     "DeadLetter",
     "DeadLetters",
+    "Middleware",
     "OneForAll",
     "OneForOne",
     "RestForOne",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from ._cell import ActorCell
     from ._ref import ActorRef
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from ._system import ActorSystem
 
 __all__ = ["Actor", "ActorContext"]
+
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 class Actor:
@@ -75,6 +78,18 @@ class ActorContext:
     def name(self) -> str:
         """The name of the actor."""
         return self._cell.name
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The headers of the current message (read-only; empty when it has none).
+
+        Set by the sender (``ref.ask(..., headers=)``, ``ref.tell(..., headers=)``)
+        and carried in process and over NATS. Asks and tells this handler makes
+        carry them on, merged under their own.
+        """
+        letter = self._letter
+        headers = letter.headers if letter is not None else None
+        return _NO_HEADERS if headers is None else MappingProxyType(headers)
 
     @property
     def sender(self) -> ActorRef | None:

@@ -248,8 +248,12 @@ class ActorCell:
         self._current = letter
         ctx = self.ctx
         ctx._letter = letter
+        chain = self.system._chain
         try:
-            result = await self.instance.receive(letter.message, ctx)  # type: ignore[union-attr]
+            if chain is None:
+                result = await self.instance.receive(letter.message, ctx)  # type: ignore[union-attr]
+            else:
+                result = await chain(letter.message, ctx)
         except Exception as exc:
             self._current = None
             self._crashed(letter, exc)

@@ -10,20 +10,35 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
 
     from ..transport import EventSink, Replier
 
-__all__ = ["DeadLetter", "DeadLetters", "Letter", "current_cell"]
+__all__ = [
+    "DeadLetter",
+    "DeadLetters",
+    "HeadedLetter",
+    "Letter",
+    "check_headers",
+    "current_cell",
+    "outgoing",
+]
 
 current_cell: ContextVar[Any] = ContextVar("kaizen_actors_current_cell", default=None)
 """The actor cell whose handler runs in this task: the sender of what the task sends."""
 
 
 class Letter:
-    """A message on its way through a mailbox, with who sent it and where replies go."""
+    """A message on its way through a mailbox, with who sent it and where replies go.
+
+    A letter without headers is a plain ``Letter`` (its ``headers`` is the
+    class's ``None``: nothing stored, nothing allocated); one with headers is a
+    :class:`HeadedLetter`.
+    """
 
     __slots__ = ("cancelled", "message", "on_event", "reply", "sender")
+
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,
@@ -37,6 +52,67 @@ class Letter:
         self.reply = reply
         self.on_event = on_event
         self.cancelled = False
+
+
+class HeadedLetter(Letter):
+    """A letter whose message has headers (never empty)."""
+
+    __slots__ = ("headers",)
+
+    def __init__(
+        self,
+        message: Any,
+        sender: str | None,
+        reply: Replier | None,
+        on_event: EventSink | None,
+        headers: dict[str, str],
+    ) -> None:
+        super().__init__(message, sender, reply, on_event)
+        self.headers = headers
+
+
+def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` after checking that every key and value is a ``str``.
+
+    Raises:
+        TypeError: for a ``headers`` that is not a mapping, or a key or value
+            that is not a ``str`` (headers cross the wire as text, and a
+            value that only looks right in process would fail over NATS).
+
+    """
+    try:
+        items = headers.items()
+    except AttributeError:
+        raise TypeError(
+            f"headers must be a dict of str to str, got {type(headers).__name__}"
+        ) from None
+    checked: dict[str, str] = {}
+    for key, value in items:
+        if type(key) is not str or type(value) is not str:
+            raise TypeError(
+                f"headers must map str to str, got {type(key).__name__} {key!r} -> "
+                f"{type(value).__name__} {value!r}"
+            )
+        checked[key] = value
+    return checked
+
+
+def outgoing(headers: Mapping[str, str] | None) -> tuple[str | None, dict[str, str] | None]:
+    """The sender and headers of a message sent now: ``(actor name or None, headers or None)``.
+
+    Inside a handler the message carries the headers of the letter in hand,
+    merged with ``headers`` (whose keys win); elsewhere ``headers`` alone.
+    """
+    cell = current_cell.get()
+    if cell is None:
+        return None, check_headers(headers) if headers else None
+    letter = cell._current
+    inherited = letter.headers if letter is not None else None
+    if not headers:
+        return cell.name, inherited
+    if inherited is None:
+        return cell.name, check_headers(headers)
+    return cell.name, {**inherited, **check_headers(headers)}
 
 
 class DeadLetter(msgspec.Struct, frozen=True):

@@ -6,21 +6,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..messages import ActorNotFound, ActorStopped
 from ..transport import ReplySlot
+from ._letters import HeadedLetter, Letter, outgoing
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..transport import EventSink
-from ._letters import Letter, current_cell
-
-if TYPE_CHECKING:
     from ._cell import ActorCell
     from ._system import ActorSystem
 
 __all__ = ["ActorRef"]
-
-
-def _sender() -> str | None:
-    cell = current_cell.get()
-    return cell.name if cell is not None else None
 
 
 class ActorRef:
@@ -56,27 +51,38 @@ class ActorRef:
         self._cell = cell
         return cell
 
-    async def tell(self, message: Any) -> None:
+    async def tell(self, message: Any, *, headers: Mapping[str, str] | None = None) -> None:
         """Send ``message``; waits while the actor's mailbox is full.
 
         Over NATS this is a publish: it waits only for the client's buffer.
         A message for an actor nobody serves goes to dead letters.
 
+        Args:
+            message: the message.
+            headers: text metadata (a trace context, a tenant) that the
+                handler reads in ``ctx.headers``. Sent from inside a handler,
+                the message also carries the headers of the message in hand
+                (these keys win).
+
         Raises:
             SystemStopped: when the system is not running.
+            TypeError: when a header key or value is not a ``str``.
 
         """
         cell = self._cell
         if cell is None or cell._stopping:
             cell = self._local()
-        sender = _sender()
+        sender, headers = outgoing(headers)
         if cell is None:
             try:
-                await self._system._remote().tell(self.name, message, sender)
+                await self._system._remote_tell(self.name, message, sender, headers)
             except ActorNotFound as exc:
                 self._dead_letter(message, str(exc), sender)
             return
-        letter = Letter(message, sender)
+        if headers is None:
+            letter = Letter(message, sender)
+        else:
+            letter = HeadedLetter(message, sender, None, None, headers)
         if cell.offer(letter):
             return
         try:
@@ -87,17 +93,22 @@ class ActorRef:
     def _dead_letter(self, message: Any, reason: str, sender: str | None) -> None:
         self._system.dead_letters.record(message, recipient=self.name, reason=reason, sender=sender)
 
-    def tell_nowait(self, message: Any) -> None:
+    def tell_nowait(self, message: Any, *, headers: Mapping[str, str] | None = None) -> None:
         """Send ``message`` without waiting.
+
+        Args:
+            message: the message.
+            headers: as for :meth:`tell`.
 
         Raises:
             MailboxFull: when the actor's mailbox is full.
             ActorNotFound: when no local actor serves the name (remote actors
                 take ``await tell()``).
+            TypeError: when a header key or value is not a ``str``.
 
         """
         cell = self._find()
-        sender = _sender()
+        sender, headers = outgoing(headers)
         if cell is None:
             self._system._check_running()
             self._system.dead_letters.record(
@@ -107,7 +118,11 @@ class ActorRef:
                 f"no local actor named {self.name!r}; use `await ref.tell()` for remote actors"
             )
         try:
-            cell.put_nowait(Letter(message, sender))
+            cell.put_nowait(
+                Letter(message, sender)
+                if headers is None
+                else HeadedLetter(message, sender, None, None, headers)
+            )
         except ActorStopped as exc:
             self._system.dead_letters.record(
                 message, recipient=self.name, reason=str(exc), sender=sender
@@ -120,6 +135,7 @@ class ActorRef:
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - an ask without a deadline can hang
         on_event: EventSink | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send ``message`` and wait for the handler's return value.
 
@@ -128,6 +144,9 @@ class ActorRef:
             timeout: seconds to wait for the reply; the system's ``ask_timeout``
                 (5 s by default) when ``None``; ``math.inf`` waits forever.
             on_event: awaited with each event the handler emits with ``ctx.emit``.
+            headers: text metadata the handler reads in ``ctx.headers``;
+                asked from inside a handler, merged over the headers of the
+                message in hand (these keys win).
 
         Cancelling the caller cancels the handler's work on this message
         (in-process). After a timeout the handler goes on; its late reply is
@@ -137,6 +156,7 @@ class ActorRef:
             AskTimeout: when no reply came within ``timeout``.
             ActorCrashed: at once when the handler raised; names its exception.
             ActorNotFound: at once when nobody serves the name, or the actor stopped.
+            TypeError: when a header key or value is not a ``str``.
 
         """
         system = self._system
@@ -145,11 +165,14 @@ class ActorRef:
         cell = self._cell
         if cell is None or cell._stopping:
             cell = self._local()
-        sender = _sender()
+        sender, headers = outgoing(headers)
         if cell is None:
-            return await system._remote().ask(self.name, message, sender, timeout, on_event)
+            return await system._remote_ask(self.name, message, sender, timeout, on_event, headers)
         slot = ReplySlot()
-        letter = Letter(message, sender, slot, on_event)
+        if headers is None:
+            letter = Letter(message, sender, slot, on_event)
+        else:
+            letter = HeadedLetter(message, sender, slot, on_event, headers)
         if not cell.offer(letter):
             # Full: the letter waits in line for room, the asker on its reply
             # (one deadline for both; a letter whose asker gave up is skipped).

@@ -17,12 +17,12 @@ from ._stream import DEFAULT_BUFFER, RunStream
 from ._tracker import RunTracker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from types import TracebackType
 
     from anyio.abc import TaskGroup
 
-    from ..actors import ActorRef, ActorSystem, Strategy
+    from ..actors import ActorRef, ActorSystem, Middleware, Strategy
     from ..agents import Agent
     from ..transport import Transport
     from ._budget import Budget
@@ -76,6 +76,9 @@ class Team:
         turn_timeout: seconds one agent turn may take (see ``timeout``).
         buffer: events a streaming run holds before agents wait for its consumer.
         strategy: the supervisor strategy of the team's agents.
+        middleware: for the team's own system: ``ActorSystem(middleware=)``,
+            so each middleware wraps every agent turn (an ``AgentTask`` asked
+            of an agent actor). With ``system`` given, give it to that system.
 
     Several runs (``run`` and ``stream``) may go on at once; each has its own
     ``run_id`` and event stream. An agent takes one turn at a time, so runs
@@ -91,8 +94,9 @@ class Team:
         timeout: the time limit of each run in seconds.
 
     Raises:
-        ConfigError: for a missing pattern, a bad timeout or two different
-            agents with one name.
+        ConfigError: for a missing pattern, a bad timeout, two different
+            agents with one name, or ``middleware`` that is not a list of
+            async callables or comes with ``system``.
 
     Version added: 0.1
 
@@ -110,6 +114,7 @@ class Team:
         turn_timeout: float = DEFAULT_TURN_TIMEOUT,
         buffer: int = DEFAULT_BUFFER,
         strategy: Strategy | None = None,
+        middleware: Sequence[Middleware] | None = None,
     ) -> None:
         if not isinstance(pattern, Pattern):
             raise ConfigError(
@@ -122,6 +127,15 @@ class Team:
                 raise ConfigError(f"team: {key} must be > 0 seconds, got {value!r}", key=key)
         if buffer < 1:
             raise ConfigError(f"team: buffer must be >= 1, got {buffer!r}", key="buffer")
+        if middleware is not None and system is not None:
+            raise ConfigError(
+                "team: middleware= is for the team's own system; pass it to the ActorSystem "
+                "given as system=",
+                key="middleware",
+            )
+        from ..actors._middleware import check_middleware
+
+        self._middleware = check_middleware(middleware)
         self.pattern = pattern
         self._specs = merge_members(agents, pattern.agents())
         if not self._specs:
@@ -155,7 +169,7 @@ class Team:
         if own:
             from ..actors import ActorSystem
 
-            self.system = ActorSystem(self._namespace, self._transport)
+            self.system = ActorSystem(self._namespace, self._transport, middleware=self._middleware)
             await self.system.__aenter__()
         system = self.system
         assert system is not None

@@ -48,8 +48,12 @@ class Deliver(Protocol):
         sender: str | None,
         reply: Replier | None,
         on_event: EventSink | None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Put ``message`` in the mailbox of the local actor ``name`` (waits while it is full)."""
+        """Put ``message`` in the mailbox of the local actor ``name`` (waits while it is full).
+
+        ``headers`` are the message's headers (``None`` when it has none).
+        """
 
 
 _TIMED_OUT = object()
@@ -200,8 +204,19 @@ class Transport(ABC):
         """Stop receiving messages for ``name``."""
 
     @abstractmethod
-    async def tell(self, name: str, message: Any, sender: str | None) -> None:
+    async def tell(
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Send ``message`` to ``name`` somewhere in the namespace.
+
+        ``headers`` (text to text, ``None`` when the message has none) must
+        reach the handler: pass them to ``deliver(..., headers=)`` on the
+        serving side. The system passes them only when there are some, so a
+        transport without the parameter still serves messages without them.
 
         Raises:
             ActorNotFound: when the transport knows that nobody serves ``name``.
@@ -216,8 +231,11 @@ class Transport(ABC):
         sender: str | None,
         timeout: float,
         on_event: EventSink | None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """Send ``message`` to ``name`` and return its reply.
+
+        ``headers``: as for :meth:`tell`.
 
         Raises:
             ActorNotFound: at once when nobody serves ``name``.

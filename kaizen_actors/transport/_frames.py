@@ -42,13 +42,20 @@ DEFAULT_MAX_FRAME = 1024 * 1024
 
 
 class Envelope(msgspec.Struct, array_like=True, omit_defaults=True):
-    """A message on the wire, addressed to an actor name."""
+    """A message on the wire, addressed to an actor name.
+
+    Fields are only ever appended, each with a default: a frame from an
+    older version (fewer items) still decodes, and an older version reads a
+    newer frame by ignoring the items it does not know. ``headers`` travel
+    in the frame, so a signature over the frame covers them.
+    """
 
     to: str
     body: msgspec.Raw
     sender: str | None = None
     events: str | None = None
     msg_id: str | None = None
+    headers: dict[str, str] | None = None
 
 
 class ReplyFrame(msgspec.Struct, array_like=True, omit_defaults=True):
@@ -91,9 +98,10 @@ def encode_envelope(
     sender: str | None = None,
     events: str | None = None,
     msg_id: str | None = None,
+    headers: dict[str, str] | None = None,
     limit: int = DEFAULT_MAX_FRAME,
 ) -> bytes:
-    """Encode a message addressed to ``to``.
+    """Encode a message addressed to ``to`` (with its ``headers``, if any).
 
     Raises:
         EncodeError: when ``message`` is not a ``Message`` or cannot be encoded.
@@ -101,7 +109,7 @@ def encode_envelope(
 
     """
     body = msgspec.Raw(encode(message))
-    frame = Envelope(to, body, sender, events, msg_id)
+    frame = Envelope(to, body, sender, events, msg_id, headers)
     return _check_size(_encoder.encode(frame), limit)
 
 

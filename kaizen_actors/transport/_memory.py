@@ -109,8 +109,14 @@ class MemoryTransport(Transport):
             raise ActorNotFound(f"no actor named {name!r} in namespace {self._namespace!r}")
         return server
 
-    async def tell(self, name: str, message: Any, sender: str | None) -> None:
-        """Deliver ``message`` to a system of the hub that serves ``name``.
+    async def tell(
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Deliver ``message`` (and its ``headers``) to a system of the hub that serves ``name``.
 
         Raises:
             ActorNotFound: when no system on the hub serves ``name``.
@@ -119,10 +125,12 @@ class MemoryTransport(Transport):
         server = self._server(name)
         if self.wire:
             await server.deliver_frame(
-                encode_envelope(name, message, sender=sender, limit=self.max_frame_size)
+                encode_envelope(
+                    name, message, sender=sender, headers=headers, limit=self.max_frame_size
+                )
             )
         else:
-            await server._inbound(name, message, sender, None, None)
+            await server._inbound(name, message, sender, None, None, headers)
 
     async def ask(
         self,
@@ -131,8 +139,9 @@ class MemoryTransport(Transport):
         sender: str | None,
         timeout: float,
         on_event: EventSink | None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        """Ask ``name`` in another system of the hub.
+        """Ask ``name`` in another system of the hub (with ``headers``, if any).
 
         Raises:
             ActorNotFound: at once when no system on the hub serves ``name``.
@@ -143,12 +152,14 @@ class MemoryTransport(Transport):
         server = self._server(name)
         slot = ReplySlot()
         if self.wire:
-            frame = encode_envelope(name, message, sender=sender, limit=self.max_frame_size)
-            _, message = decode_envelope(frame, limit=server.max_frame_size)
+            frame = encode_envelope(
+                name, message, sender=sender, headers=headers, limit=self.max_frame_size
+            )
+            envelope, message = decode_envelope(frame, limit=server.max_frame_size)
             wired = _WiredReply(slot, name)
-            await server._inbound(name, message, sender, wired, on_event)
+            await server._inbound(name, message, sender, wired, on_event, envelope.headers)
         else:
-            await server._inbound(name, message, sender, slot, on_event)
+            await server._inbound(name, message, sender, slot, on_event, headers)
         return await slot.wait(timeout, recipient=name)
 
     async def deliver_frame(self, data: bytes) -> None:
@@ -163,14 +174,20 @@ class MemoryTransport(Transport):
             if self._dead_letter is not None:
                 self._dead_letter(bytes(data), recipient="?", reason=f"bad frame: {exc}")
             return
-        await self._inbound(envelope.to, message, envelope.sender, None, None)
+        await self._inbound(envelope.to, message, envelope.sender, None, None, envelope.headers)
 
     async def _inbound(
-        self, name: str, message: Any, sender: str | None, reply: Any, on_event: EventSink | None
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        reply: Any,
+        on_event: EventSink | None,
+        headers: dict[str, str] | None,
     ) -> None:
         if self._deliver is None:
             raise SystemStopped(f"the system serving {name!r} has stopped")
-        await self._deliver(name, message, sender, reply, on_event)
+        await self._deliver(name, message, sender, reply, on_event, headers)
 
 
 class _WiredReply:

@@ -243,6 +243,7 @@ class DurableQueue:
             envelope.msg_id if reply_to else None,
             envelope.events,
             on_done=partial(self._done, msg, room),
+            headers=envelope.headers,
         )
 
     def _done(

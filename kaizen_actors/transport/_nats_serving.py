@@ -237,7 +237,13 @@ class Inbound:
             self.bad_frame(name, msg, exc)
             return
         await self.handle(
-            name, message, envelope.sender, msg.reply, envelope.msg_id, envelope.events
+            name,
+            message,
+            envelope.sender,
+            msg.reply,
+            envelope.msg_id,
+            envelope.events,
+            headers=envelope.headers,
         )
 
     def bad_frame(self, name: str, msg: Msg, exc: Exception, *, answer: bool = True) -> None:
@@ -259,8 +265,9 @@ class Inbound:
         ask_id: str | None,
         events: str | None,
         on_done: OnDone | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Deliver a decoded inbound request to the local actor ``name``.
+        """Deliver a decoded inbound request (with its ``headers``) to the local actor ``name``.
 
         ``on_done`` is called with the outcome once the message is handled
         (also for a tell): the durable queue acks there.
@@ -295,7 +302,7 @@ class Inbound:
                 reply.flow = flow_id
             on_event = partial(self._publish_event, events, flow)
         try:
-            await deliver(name, message, sender, reply, on_event)
+            await deliver(name, message, sender, reply, on_event, headers)
         except Exception as exc:  # the system stopped under us
             if reply is not None:
                 reply.set_exception(exc)

@@ -445,8 +445,14 @@ class NatsTransport(Transport):
         except TransportError as exc:
             raise TransportError(self._redact(f"cannot publish to NATS: {exc}")) from None
 
-    async def tell(self, name: str, message: Any, sender: str | None) -> None:
-        """Publish ``message`` to ``name``'s subject.
+    async def tell(
+        self,
+        name: str,
+        message: Any,
+        sender: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Publish ``message`` to ``name``'s subject (``headers`` in its frame, signed with it).
 
         Raises:
             FrameTooLarge: when the encoded message exceeds :attr:`frame_limit`.
@@ -456,7 +462,9 @@ class NatsTransport(Transport):
                 full while reconnecting.
 
         """
-        frame = encode_envelope(name, message, sender=sender, limit=self.frame_limit)
+        frame = encode_envelope(
+            name, message, sender=sender, headers=headers, limit=self.frame_limit
+        )
         inbox = self._inbox
         if inbox is None:
             raise TransportError("the NATS transport is not connected; start the ActorSystem first")
@@ -474,8 +482,11 @@ class NatsTransport(Transport):
         sender: str | None,
         timeout: float,
         on_event: EventSink | None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """Publish ``message`` with a reply subject and wait for the reply.
+
+        ``headers`` travel in the frame (signed with it when ``signing_key`` is set).
 
         Raises:
             ActorNotFound: at once when nobody serves ``name`` in the namespace.
@@ -502,6 +513,7 @@ class NatsTransport(Transport):
                 sender=sender,
                 events=f"{inbox.prefix}e{ask_id}" if on_event is not None else None,
                 msg_id=ask_id,
+                headers=headers,
                 limit=self.frame_limit,
             )
             self.statistics.asks += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import msgspec
 
 import kaizen_actors as ka
 
@@ -73,3 +74,39 @@ class Recorder(ka.Actor):
             return len(self.seen)
         self.seen.append(message.n)
         return message.n
+
+
+class Relay(ka.Message, tag="test.Relay"):
+    """Asked along ``path``; the last actor answers with the headers it saw.
+
+    ``own`` are the headers the first hop sets on its own ask; ``tell`` makes
+    the first hop tell the next one instead (which records what it saw).
+    """
+
+    path: list[str] = msgspec.field(default_factory=list)
+    own: dict[str, str] = msgspec.field(default_factory=dict)
+    tell: bool = False
+
+
+class Seen(ka.Message, tag="test.Seen"):
+    """Answered with the headers of every message the actor handled so far."""
+
+
+class Hop(ka.Actor):
+    """Passes a ``Relay`` on to the next name of its path, or answers with its headers."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, str]] = []
+
+    async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+        if isinstance(message, Seen):
+            return self.seen
+        self.seen.append(dict(ctx.headers))
+        if not isinstance(message, Relay) or not message.path:
+            return dict(ctx.headers)
+        onward = ctx.system.ref(message.path[0])
+        rest = Relay(message.path[1:])
+        if message.tell:
+            await onward.tell(rest, headers=message.own or None)
+            return None
+        return await onward.ask(rest, headers=message.own or None, timeout=10)

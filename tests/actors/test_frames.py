@@ -81,3 +81,35 @@ def test_a_crash_frame_from_before_retryable_decodes_as_retryable() -> None:
 def test_signature_errors_say_they_are_not_worth_retrying() -> None:
     assert not ka.SignatureError("bad").retryable
     assert ka.ModelTimeout("slow").retryable
+
+
+class _EnvelopeBeforeHeaders(msgspec.Struct, array_like=True, omit_defaults=True):
+    """The request frame as it was before ``headers`` was appended."""
+
+    to: str
+    body: msgspec.Raw
+    sender: str | None = None
+    events: str | None = None
+    msg_id: str | None = None
+
+
+def test_a_frame_from_before_headers_still_decodes_and_an_older_reader_skips_them() -> None:
+    body = msgspec.Raw(ka.encode(Ping(3)))
+    old = msgspec.msgpack.encode(_EnvelopeBeforeHeaders("rec", body, "me", None, "id1"))
+    envelope, message = decode_envelope(old)
+    assert (envelope.to, envelope.sender, envelope.msg_id) == ("rec", "me", "id1")
+    assert envelope.headers is None
+    assert message == Ping(3)
+
+    new = encode_envelope("rec", Ping(4), sender="me", headers={"trace": "t1"})
+    assert decode_envelope(new)[0].headers == {"trace": "t1"}
+    older = msgspec.msgpack.decode(new, type=_EnvelopeBeforeHeaders)
+    assert (older.to, older.sender) == ("rec", "me")
+    assert ka.decode(older.body) == Ping(4)
+
+
+def test_a_frame_whose_headers_are_not_text_is_a_decode_error() -> None:
+    body = msgspec.Raw(ka.encode(Ping(3)))
+    frame = msgspec.msgpack.encode(["rec", body, None, None, None, {"trace": 7}])
+    with pytest.raises(ka.DecodeError, match="malformed frame"):
+        decode_envelope(frame)

@@ -259,3 +259,32 @@ async def test_a_failing_stream_ends_with_run_failed_and_keeps_the_error() -> No
     assert last.agent == "only" and last.reason == "error"
     assert "ScriptExhausted" in last.error_type
     assert isinstance(events.error, ka.RunError)
+
+
+async def test_team_middleware_wraps_every_agent_turn() -> None:
+    turns: list[tuple[str, int]] = []
+
+    async def around_turn(
+        message: object, ctx: ka.ActorContext, call_next: ka.actors.CallNext
+    ) -> object:
+        if isinstance(message, ka.AgentTask):
+            turns.append((ctx.name, message.round))
+        return await call_next(message, ctx)
+
+    pattern = Debate(rounds=2, stop_on_agreement=False)
+    async with team(*solvers(2), pattern=pattern, middleware=[around_turn]) as t:
+        assert t.system is not None and t.system.middleware == (around_turn,)
+        await t.run(question="Is 1009 prime?")
+    assert sorted(turns) == [("solver1", 1), ("solver1", 2), ("solver2", 1), ("solver2", 2)]
+
+
+async def test_team_middleware_with_a_given_system_is_a_config_error() -> None:
+    async def mw(message: object, ctx: object, call_next: object) -> object:
+        return None
+
+    async with ka.ActorSystem("team-mw") as system:
+        with pytest.raises(ka.ConfigError, match="pass it to the ActorSystem") as info:
+            team(*solvers(2), pattern=Debate(), system=system, middleware=[mw])
+    assert info.value.key == "middleware"
+    with pytest.raises(ka.ConfigError, match="must be a list"):
+        team(*solvers(2), pattern=Debate(), middleware=mw)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import pytest
 import kaizen_actors as ka
 from kaizen_actors.transport.nats import NatsTransport
 
-from ..actors.common import Boom, Ping, Recorder
+from ..actors.common import Boom, Hop, Ping, Recorder, Relay, Seen
 from .actors import Started, Work
 from .conftest import Service
 
@@ -129,3 +129,15 @@ async def test_without_durable_a_killed_worker_gives_the_asker_a_timeout_not_a_h
                         Work(seconds=1.0, n=1), timeout=3, on_event=on_event
                     )
         assert pids and len(pids) == 1
+
+
+async def test_durable_tells_and_asks_carry_their_headers(nats_server) -> None:
+    async with (
+        ka.ActorSystem("dur-headers", _durable(nats_server.url)) as host,
+        ka.ActorSystem("dur-headers", _durable(nats_server.url)) as client,
+    ):
+        await host.spawn(Hop, name="hop")
+        ref = client.ref("hop")
+        await ref.tell(Ping(1), headers={"trace": "t1"})
+        assert await ref.ask(Relay(), headers={"trace": "t2"}, timeout=5) == {"trace": "t2"}
+        assert await ref.ask(Seen(), timeout=5) == [{"trace": "t1"}, {"trace": "t2"}]

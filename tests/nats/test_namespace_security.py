@@ -20,7 +20,7 @@ from kaizen_actors.events import Token
 from kaizen_actors.transport._frames import decode_envelope, encode_envelope, error_reply
 from kaizen_actors.transport.nats import NatsTransport
 
-from ..actors.common import Ping, Recorder
+from ..actors.common import Hop, Ping, Recorder, Relay, Seen
 
 pytestmark = pytest.mark.anyio
 
@@ -391,3 +391,28 @@ def test_the_key_never_shows(monkeypatch) -> None:
     shown = repr(transport) + repr(vars(transport)) + str(transport.statistics)
     assert KEY not in shown and NEW_KEY not in shown
     assert transport._redact(f"oops {KEY}") == "oops ***"
+
+
+async def test_with_signing_a_stranger_cannot_alter_the_headers_of_a_frame(
+    nats_server, stranger
+) -> None:
+    # Headers travel inside the signed frame: changing them breaks the signature.
+    ns = stranger.namespace
+    async with (
+        ka.ActorSystem(ns, signed(nats_server.url)) as host,
+        ka.ActorSystem(ns, signed(nats_server.url)) as client,
+    ):
+        await host.spawn(Hop, name="hop")
+        await stranger.spy()
+        ref = client.ref("hop")
+        assert await ref.ask(Relay(), headers={"role": "reader"}) == {"role": "reader"}
+        [msg] = await stranger.wait_for(1)
+        envelope, message = decode_envelope(msg.data)
+        forged = encode_envelope(
+            "hop", message, sender=envelope.sender, msg_id="2", headers={"role": "admin"}
+        )
+        await stranger.nc.publish(msg.subject, forged, reply=msg.reply, headers=msg.headers)
+        await settle(host)
+        assert host.transport.statistics.bad_signatures == 1  # type: ignore[attr-defined]
+        assert await ref.ask(Seen()) == [{"role": "reader"}]
+        assert len(dropped(host)) == 1
