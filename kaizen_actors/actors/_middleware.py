@@ -93,11 +93,15 @@ def _link(mw: Middleware, call_next: CallNext) -> CallNext:
     return call
 
 
-def build_chain(middleware: tuple[Middleware, ...]) -> CallNext | None:
-    """The handler call wrapped in ``middleware`` (first outermost); ``None`` when there is none."""
+def build_chain(middleware: tuple[Middleware, ...], end: CallNext = _receive) -> CallNext | None:
+    """``end`` wrapped in ``middleware`` (first outermost); ``None`` when there is none.
+
+    ``end`` is the handler call by default; the agents layer wraps model
+    calls in the same middleware with its own ``end``.
+    """
     if not middleware:
         return None
-    chain: CallNext = _receive
+    chain: CallNext = end
     for mw in reversed(middleware):
         chain = _link(mw, chain)
     return chain

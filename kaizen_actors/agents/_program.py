@@ -14,6 +14,7 @@ Every model call of the turn adds to the turn's usage.
 from __future__ import annotations
 
 from contextlib import aclosing
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -23,6 +24,7 @@ from ..messages import OutputParseError, ToolError
 from ._turn import TurnOutcome, TurnRequest
 from .kailash._bridge import register_program
 from .kailash._runtime import CancelProbe
+from .models._call import ModelCall, ModelReply, around_model
 from .models._model import UsageMeter
 from .models._text import encodable, encodable_value
 from .signatures._fields import FieldStream
@@ -31,7 +33,7 @@ from .signatures._prompt import build_messages, feedback_messages, system_prompt
 from .tools import ToolCall, ToolResult
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Awaitable, Callable, Iterator
 
     from ._memory import Memory
     from .models._model import ChatModel
@@ -210,36 +212,24 @@ class Program:
         events = request.events
         on_token = events.token if events is not None else None
         cancel_pending = CancelProbe(thorough=events is not None and not events.in_task)
+        around = around_model()
+        agent = self.key.split("#")[0]
         while True:
-            parts: list[str] = []
-            calls: list[ToolCall] = []
-            fields = FieldStream(self.outputs) if on_token is not None else None
-            emitted = 0
-            if offered is None:
-                stream = self.model.stream(base + transcript, meter)
+            messages = base + transcript
+            if around is None:
+                reply = await self._stream(messages, offered, meter, on_token, cancel_pending)
             else:
-                stream = self.model.stream(base + transcript, meter, tools=offered)  # type: ignore[call-arg]
-            async with aclosing(stream) as chunks:  # type: ignore[type-var]
-                async for chunk in chunks:
-                    if isinstance(chunk, ToolCall):
-                        arguments = encodable_value(chunk.arguments)
-                        calls.append(msgspec.structs.replace(chunk, arguments=arguments))
-                        continue
-                    chunk = encodable(chunk)
-                    parts.append(chunk)
-                    if fields is not None:
-                        for name, text in fields.feed(chunk):
-                            await on_token(name, text)  # type: ignore[misc]
-                        # A cancel requested while emitting (by the consumer,
-                        # from this task or another) or a deadline passed
-                        # lands here, before the next chunk, even when the
-                        # model never suspends. Otherwise the loop gets a turn
-                        # every _YIELD_EVERY chunks: a checkpoint per chunk
-                        # would cost a loop iteration per token.
-                        emitted += 1
-                        if emitted % _YIELD_EVERY == 0 or cancel_pending():
-                            await checkpoint()
-            raw = "".join(parts)
+                chain, ctx = around
+                call = ModelCall(
+                    model=self.model.name,
+                    agent=agent,
+                    run_id=request.run_id,
+                    messages=messages,
+                    tools=offered,
+                    run=partial(self._stream, messages, offered, meter, on_token, cancel_pending),
+                )
+                reply = await chain(call, ctx)
+            raw, calls = reply.text, reply.tool_calls
             if not calls:
                 return raw
             made = len(tool_calls) + len(calls)
@@ -272,3 +262,42 @@ class Program:
                 for result in results:
                     await events.tool(result)
             transcript.extend(tool_messages(raw, calls, results))
+
+    async def _stream(
+        self,
+        messages: list[dict[str, Any]],
+        offered: list[dict[str, Any]] | None,
+        meter: UsageMeter,
+        on_token: Callable[[str, str], Awaitable[None]] | None,
+        cancel_pending: CancelProbe,
+    ) -> ModelReply:
+        """One model call: stream the reply, emitting its field text as tokens."""
+        parts: list[str] = []
+        calls: list[ToolCall] = []
+        fields = FieldStream(self.outputs) if on_token is not None else None
+        emitted = 0
+        if offered is None:
+            stream = self.model.stream(messages, meter)
+        else:
+            stream = self.model.stream(messages, meter, tools=offered)  # type: ignore[call-arg]
+        async with aclosing(stream) as chunks:  # type: ignore[type-var]
+            async for chunk in chunks:
+                if isinstance(chunk, ToolCall):
+                    arguments = encodable_value(chunk.arguments)
+                    calls.append(msgspec.structs.replace(chunk, arguments=arguments))
+                    continue
+                chunk = encodable(chunk)
+                parts.append(chunk)
+                if fields is not None:
+                    for name, text in fields.feed(chunk):
+                        await on_token(name, text)  # type: ignore[misc]
+                    # A cancel requested while emitting (by the consumer,
+                    # from this task or another) or a deadline passed
+                    # lands here, before the next chunk, even when the
+                    # model never suspends. Otherwise the loop gets a turn
+                    # every _YIELD_EVERY chunks: a checkpoint per chunk
+                    # would cost a loop iteration per token.
+                    emitted += 1
+                    if emitted % _YIELD_EVERY == 0 or cancel_pending():
+                        await checkpoint()
+        return ModelReply("".join(parts), calls)

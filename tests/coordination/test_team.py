@@ -288,3 +288,23 @@ async def test_team_middleware_with_a_given_system_is_a_config_error() -> None:
     assert info.value.key == "middleware"
     with pytest.raises(ka.ConfigError, match="must be a list"):
         team(*solvers(2), pattern=Debate(), middleware=mw)  # type: ignore[arg-type]
+
+
+async def test_the_same_middleware_wraps_each_model_call_of_a_turn() -> None:
+    seen: list[tuple[str, str, int]] = []
+
+    async def around(
+        message: object, ctx: ka.ActorContext, call_next: ka.actors.CallNext
+    ) -> object:
+        if isinstance(message, ka.agents.ModelCall):
+            reply = await call_next(message, ctx)
+            assert isinstance(reply, ka.agents.ModelReply)
+            seen.append((message.agent, message.model, len(message.messages)))
+            return reply
+        return await call_next(message, ctx)
+
+    async with team(*solvers(2), pattern=Debate(rounds=1), middleware=[around]) as t:
+        result = await t.run(question="Is 1009 prime?")
+    assert result.output.answer
+    assert sorted(agent for agent, _, _ in seen) == ["solver1", "solver2"]
+    assert all(model == "scripted" and count >= 2 for _, model, count in seen)

@@ -6,8 +6,10 @@
   imported on first use, off the loop).
 - ``_scripted``: :class:`ScriptedModel`, deterministic and offline.
 - ``_text``: model text made encodable where it enters (:data:`TEXT_REPAIRS`).
+- ``_call``: :class:`ModelCall`, a model call as the system's middleware sees it.
 """
 
+from ._call import ModelCall, ModelReply
 from ._litellm import Model
 from ._model import ChatModel, UsageMeter, accepts_tools, resolve_model
 from ._scripted import ScriptedModel, ScriptExhausted
@@ -17,6 +19,8 @@ __all__ = [
     "TEXT_REPAIRS",
     "ChatModel",
     "Model",
+    "ModelCall",
+    "ModelReply",
     "ScriptExhausted",
     "ScriptedModel",
     "TextRepairs",

@@ -1,0 +1,115 @@
+"""``ModelCall``: one model call of an agent turn, as the system's middleware sees it.
+
+Inside an actor system an agent's model calls go through the same
+middleware as its messages (``ActorSystem(middleware=[...])``), so a
+tracer, a rate limiter or an audit log is one wrapper for both::
+
+    async def limit(message, ctx, call_next):
+        if isinstance(message, ka.agents.ModelCall):
+            async with permits:                  # waits, cancellably
+                return await call_next(message, ctx)
+        return await call_next(message, ctx)
+
+A middleware may read the call, wait before it, time it, or look at the
+:class:`ModelReply` it returns; ``call_next`` runs the model (streaming its
+tokens as usual). Outside an actor system (``agent.run()``) model calls are
+not wrapped.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from ...actors._letters import current_cell
+from ...actors._middleware import build_chain
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from ...actors import ActorContext
+    from ...actors._middleware import CallNext
+    from ..tools import ToolCall
+
+__all__ = ["ModelCall", "ModelReply", "around_model"]
+
+
+class ModelReply:
+    """What one model call gave: its text and the tool calls it asked for.
+
+    Attributes:
+        text: the reply's text.
+        tool_calls: the tool calls, in order.
+
+    Version added: 0.1
+
+    """
+
+    __slots__ = ("text", "tool_calls")
+
+    def __init__(self, text: str, tool_calls: list[ToolCall]) -> None:
+        self.text = text
+        self.tool_calls = tool_calls
+
+    def __repr__(self) -> str:
+        return f"ModelReply({self.text[:40]!r}, tool_calls={len(self.tool_calls)})"
+
+
+class ModelCall:
+    """One model call of an agent's turn, passed to middleware as the message.
+
+    Attributes:
+        model: the model's name.
+        agent: the agent's name.
+        run_id: the run of the turn.
+        messages: the chat messages sent.
+        tools: the tool definitions offered (``None``: no tools).
+
+    Version added: 0.1
+
+    """
+
+    __slots__ = ("_run", "agent", "messages", "model", "run_id", "tools")
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        agent: str,
+        run_id: str,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None,
+        run: Callable[[], Awaitable[ModelReply]],
+    ) -> None:
+        self.model = model
+        self.agent = agent
+        self.run_id = run_id
+        self.messages = messages
+        self.tools = tools
+        self._run = run
+
+    def __repr__(self) -> str:
+        return f"<ModelCall {self.model} agent={self.agent!r} messages={len(self.messages)}>"
+
+
+def _call_model(message: Any, ctx: ActorContext) -> Awaitable[Any]:
+    return message._run()
+
+
+_chains: weakref.WeakKeyDictionary[Any, CallNext | None] = weakref.WeakKeyDictionary()
+
+
+def around_model() -> tuple[CallNext, ActorContext] | None:
+    """The middleware chain of the actor system this task's handler runs in, and its ctx.
+
+    ``None`` outside a handler or in a system without middleware.
+    """
+    cell = current_cell.get()
+    if cell is None:
+        return None
+    system = cell.system
+    try:
+        chain = _chains[system]
+    except KeyError:
+        chain = _chains[system] = build_chain(system.middleware, end=_call_model)
+    return None if chain is None else (chain, cell.ctx)
