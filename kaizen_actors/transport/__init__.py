@@ -8,6 +8,7 @@ and machines through a NATS server.
 from .._meta import publish
 from ._base import Deliver, EventSink, Replier, ReplySlot, Transport
 from ._memory import MemoryHub, MemoryTransport
+from ._registry import TransportFactory, register_transport, resolve_transport
 
 __all__ = [
     "Deliver",
@@ -17,6 +18,9 @@ __all__ = [
     "Replier",
     "ReplySlot",
     "Transport",
+    "TransportFactory",
+    "register_transport",
+    "resolve_transport",
 ]
 
 publish(__all__, globals())
