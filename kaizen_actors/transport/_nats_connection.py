@@ -88,7 +88,7 @@ async def connect(
     connect_timeout: float,
     reconnect_wait: float,
     callbacks: dict[str, Callable[..., Awaitable[None]]],
-    inbox_prefix: str = "_INBOX",
+    inbox_prefix: str,
 ) -> Client:
     """Open a connection: fail the first attempt fast and clearly, then reconnect forever.
 

@@ -33,7 +33,7 @@ import anyio
 
 from ..messages import ActorNotFound, ActorStopped, DecodeError, SystemStopped, TransportError
 from ._frames import decode_envelope
-from ._nats_subjects import durable_subject, escape
+from ._nats_subjects import durable_consumer, durable_stream, durable_subject, durable_subjects
 
 if TYPE_CHECKING:
     from nats.aio.msg import Msg
@@ -57,7 +57,7 @@ class DurableQueue:
         self.transport = transport
         self.ack_wait = ack_wait
         self.prefetch = prefetch
-        self.stream = "KA_" + escape(transport.namespace).replace("%", "_")
+        self.stream = durable_stream(transport.namespace)
         self._js: Any = None
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._fetches: dict[str, anyio.CancelScope] = {}
@@ -80,7 +80,7 @@ class DurableQueue:
         self._js = self.transport.client.jetstream(timeout=5)
         config = StreamConfig(
             name=self.stream,
-            subjects=[f"ka.{escape(self.transport.namespace)}.d.>"],
+            subjects=[durable_subjects(self.transport.namespace)],
             retention=RetentionPolicy.WORK_QUEUE,
             storage=StorageType.FILE,
             duplicate_window=120.0,
@@ -136,7 +136,7 @@ class DurableQueue:
         from nats.js.errors import NotFoundError
 
         try:
-            await self._js.consumer_info(self.stream, escape(name))
+            await self._js.consumer_info(self.stream, durable_consumer(name))
         except NotFoundError:
             raise ActorNotFound(
                 f"no actor named {name!r} in namespace {self.transport.namespace!r} "
@@ -160,7 +160,7 @@ class DurableQueue:
         )
         psub = await self._js.pull_subscribe(
             durable_subject(self.transport.namespace, name),
-            durable=escape(name),
+            durable=durable_consumer(name),
             stream=self.stream,
             config=config,
         )

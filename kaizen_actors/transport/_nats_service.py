@@ -12,10 +12,9 @@ the same as JSON.
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
-from ._nats_subjects import escape
+from ._nats_subjects import service_name, service_subject
 
 if TYPE_CHECKING:
     from ._nats_transport import NatsTransport
@@ -60,7 +59,7 @@ async def start_service(transport: NatsTransport) -> ServiceHandle:
     """
     from nats.micro import add_service
 
-    name = "ka-" + re.sub(r"[^A-Za-z0-9_-]", "_", transport.namespace)
+    name = service_name(transport.namespace)
     metadata = {"namespace": transport.namespace, "actors": ""}
     handle: ServiceHandle | None = None
 
@@ -82,7 +81,7 @@ async def start_service(transport: NatsTransport) -> ServiceHandle:
 
     await service.add_endpoint(
         name="status",
-        subject=f"ka.{escape(transport.namespace)}.svc.{service.id}",
+        subject=service_subject(transport.namespace, service.id),
         handler=status,
     )
     handle.update()

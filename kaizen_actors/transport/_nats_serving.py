@@ -39,7 +39,13 @@ from ..messages import (
 from ._frames import decode_envelope, encode_reply, error_reply
 from ._nats_flow import EventFlow
 from ._nats_inbox import EVENT, MESSAGE
-from ._nats_subjects import TOKEN_LENGTH, actor_subject, ask_id, escape
+from ._nats_subjects import (
+    actor_subject,
+    cancel_subject,
+    cancelled_reply,
+    credit_subject,
+    queue_group,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,17 +55,12 @@ if TYPE_CHECKING:
 
     from ._nats_transport import NatsTransport
 
-__all__ = ["Inbound", "OnDone", "RemoteReply", "cancel_subject"]
+__all__ = ["Inbound", "OnDone", "RemoteReply"]
 
 OnDone: TypeAlias = "Callable[[BaseException | None, str, bytes], None]"
 """``on_done(error, reply_subject, reply_frame)``: publishes the reply itself (durable queue)."""
 
 logger = logging.getLogger("kaizen_actors.nats")
-
-
-def cancel_subject(namespace: str) -> str:
-    """The subject askers publish the reply subject of a cancelled ask on."""
-    return f"ka.{escape(namespace)}.x"
 
 
 class RemoteReply:
@@ -145,9 +146,11 @@ class Inbound:
         self.refusing: str | None = None
         self._flushes: set[asyncio.Task[Any]] = set()
         self._control: Subscription | None = None
+        self._inbox_prefix = ""
 
-    async def start(self) -> None:
-        """Listen for cancellations of asks."""
+    async def start(self, inbox_prefix: str) -> None:
+        """Listen for cancellations of asks; askers grant credit on ``inbox_prefix``'s subjects."""
+        self._inbox_prefix = inbox_prefix
         self._control = await self.transport.client.subscribe(
             cancel_subject(self.transport.namespace), cb=self._on_cancel
         )
@@ -180,7 +183,7 @@ class Inbound:
         nc = transport.client
         self.subs[name] = await nc.subscribe(
             actor_subject(transport.namespace, name),
-            queue=escape(name),
+            queue=queue_group(name),
             cb=partial(self._on_request, name),
             pending_msgs_limit=transport.max_pending,
             pending_bytes_limit=transport.max_pending_bytes,
@@ -286,7 +289,7 @@ class Inbound:
         if events:
             flow_id = transport._tokens.next()
             flow = EventFlow(
-                transport.credit_prefix + flow_id,
+                credit_subject(self._inbox_prefix, flow_id),
                 transport.event_window,
                 transport.event_credit_timeout,
             )
@@ -328,10 +331,8 @@ class Inbound:
     async def _on_cancel(self, msg: Msg) -> None:
         if self.transport.rejects(msg, "cancel"):
             return
-        prefix, _, secret = msg.data.decode(errors="replace").rpartition(".")
-        if len(secret) != TOKEN_LENGTH:
-            return
-        reply = self.inflight.get(f"{prefix}.r{ask_id(secret)}")
+        subject = cancelled_reply(msg.data)
+        reply = self.inflight.get(subject) if subject is not None else None
         if reply is not None:
             reply.cancel()
 

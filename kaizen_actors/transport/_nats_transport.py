@@ -22,16 +22,23 @@ from ._frames import DEFAULT_MAX_FRAME, encode_envelope
 from ._nats_connection import NatsAuth, connect, publish_nowait
 from ._nats_flow import CREDIT_EVERY, DEFAULT_WINDOW
 from ._nats_inbox import ReplyInbox
-from ._nats_serving import Inbound, cancel_subject
+from ._nats_serving import Inbound
 from ._nats_signing import HEADER, HEADER_BYTES, SigningKeys
 from ._nats_statistics import NatsStatistics
 from ._nats_subjects import (
     RandomTokens,
     actor_subject,
+    cancel_notice,
+    cancel_subject,
+    credit_subject,
+    events_subject,
+    inbox_prefix,
     inbox_space,
+    inbox_subjects,
     namespace_space,
     redact,
     redact_url,
+    reply_subject,
 )
 
 if TYPE_CHECKING:
@@ -222,7 +229,7 @@ class NatsTransport(Transport):
         """Subject prefix on which askers grant credit for the events of asks served here."""
         if self._inbox is None:
             raise TransportError("the NATS transport is not connected; start the ActorSystem first")
-        return f"{self._inbox.prefix}c"
+        return credit_subject(self._inbox.prefix, "")
 
     def _learn_frame_limit(self) -> None:
         nc = self._nc
@@ -291,7 +298,7 @@ class NatsTransport(Transport):
         self._learn_frame_limit()
         try:
             self._inbox = ReplyInbox(
-                f"{inbox_space(namespace)}.{self._tokens.next()}.",
+                inbox_prefix(namespace, self._tokens.next()),
                 namespace,
                 self.dead_letter,
                 self.statistics,
@@ -301,13 +308,13 @@ class NatsTransport(Transport):
                 rejects=self.rejects if self._signer is not None else None,
             )
             await nc.subscribe(
-                f"{self._inbox.prefix}*",
+                inbox_subjects(self._inbox.prefix),
                 cb=self._inbox.on_message,
                 pending_msgs_limit=1_000_000,
                 pending_bytes_limit=256 * 1024 * 1024,
             )
             self._cancel_subject = cancel_subject(namespace)
-            await self._inbound.start()
+            await self._inbound.start(self._inbox.prefix)
             if self.durable:
                 from ._nats_durable import DurableQueue
 
@@ -494,13 +501,13 @@ class NatsTransport(Transport):
         secret, ask_id, pending = inbox.open(
             name, message, sender, timeout, events=on_event is not None
         )
-        reply = f"{inbox.prefix}r{ask_id}"
+        reply = reply_subject(inbox.prefix, ask_id)
         try:
             frame = encode_envelope(
                 name,
                 message,
                 sender=sender,
-                events=f"{inbox.prefix}e{ask_id}" if on_event is not None else None,
+                events=events_subject(inbox.prefix, ask_id) if on_event is not None else None,
                 msg_id=ask_id,
                 limit=self.frame_limit,
             )
@@ -516,18 +523,19 @@ class NatsTransport(Transport):
         try:
             return await inbox.wait(ask_id, pending, on_event)
         except asyncio.CancelledError:
-            self._cancel_remote(inbox.prefix + secret)
+            self._cancel_remote(cancel_notice(inbox.prefix, secret))
             raise
 
-    def _cancel_remote(self, notice: str) -> None:
+    def _cancel_remote(self, notice: bytes) -> None:
         """Tell the transport handling an ask to cancel it.
 
-        ``notice`` is the inbox prefix and the ask's cancel secret: the
-        serving side cancels the ask whose reply subject they make.
+        ``notice`` is the inbox prefix and the ask's cancel secret
+        (:func:`~._nats_subjects.cancel_notice`): the serving side cancels
+        the ask whose reply subject they make.
         """
         if self._nc is not None and not self._closed:
             with contextlib.suppress(Exception):
-                self.send_frame(self._cancel_subject, notice.encode())
+                self.send_frame(self._cancel_subject, notice)
 
     # -- connection events -------------------------------------------------------------
 
