@@ -4,7 +4,7 @@ Each local actor has a subscription on its subject in the queue group of its
 name. A frame that arrives is decoded and put in the actor's mailbox (waiting
 while it is full: NATS then buffers in the subscription's pending queue, up to
 its limits). Replies and events are queued in the client's outgoing buffer
-directly (:func:`publish_nowait`), in order, without a task hop.
+directly (:func:`~._nats_shim.publish_nowait`), in order, without a task hop.
 
 Events of an ask are flow-controlled (:mod:`._nats_flow`): a handler emitting
 faster than the asker consumes waits for credit, as it would in-process.
@@ -39,6 +39,7 @@ from ..messages import (
 from ._frames import decode_envelope, encode_reply, error_reply
 from ._nats_flow import EventFlow
 from ._nats_inbox import EVENT, MESSAGE
+from ._nats_shim import flush_pending, round_trip, take_pending, unsubscribe_now
 from ._nats_subjects import (
     actor_subject,
     cancel_subject,
@@ -169,7 +170,7 @@ class Inbound:
             return
         try:
             if not self.transport.send_frame(subject, data):
-                task = asyncio.get_running_loop().create_task(nc._flush_pending(force_flush=True))
+                task = asyncio.get_running_loop().create_task(flush_pending(nc))
                 self._flushes.add(task)
                 task.add_done_callback(self._flushes.discard)
         except Exception as exc:
@@ -191,11 +192,8 @@ class Inbound:
         if nc.is_connected:
             # A round trip, so the server knows the subscription before spawn()
             # returns: an ask from another connection right after finds it.
-            # nats-py 2.16 writes flush()'s PING straight to the socket, ahead of
-            # the SUB still in its pending buffer, so push the buffer out first.
             with contextlib.suppress(Exception):
-                await nc._flush_pending(force_flush=True)
-                await nc.flush(timeout=2)
+                await round_trip(nc, timeout=2)
 
     async def unsubscribe(self, name: str) -> None:
         """Unsubscribe ``name``; requests still queued in the client get ``ActorNotFound``."""
@@ -204,21 +202,18 @@ class Inbound:
             return
         # drain: UNSUB, a round trip, then the messages already received are handled
         # (delivered, refused while draining, or ActorNotFound once the actor is gone).
-        # nats-py's drain() flushes with a PING written ahead of its own UNSUB (see
-        # subscribe), so messages could still come after it: push the UNSUB out and
-        # make the round trip first.
+        # nats-py's drain() flushes with a PING written ahead of its own UNSUB
+        # (:func:`round_trip`), so messages could still come after it: send the
+        # UNSUB and make the round trip first.
         nc = self.transport.client
         with anyio.move_on_after(2), contextlib.suppress(Exception):
             if nc.is_connected:
-                await nc._send_unsubscribe(sub._id)
-                await nc._flush_pending(force_flush=True)
-                await nc.flush(timeout=2)
+                await unsubscribe_now(nc, sub)
+                await round_trip(nc, timeout=2)
             await sub.drain()
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
-        queue = getattr(sub, "_pending_queue", None)  # nats-py drops these silently otherwise
-        while queue is not None and not queue.empty():
-            msg = queue.get_nowait()
+        for msg in take_pending(sub):  # nats-py drops these silently otherwise
             if msg.reply:
                 self.send(msg.reply, error_reply(ActorNotFound(f"actor {name!r} stopped")))
 
@@ -324,7 +319,7 @@ class Inbound:
         # queued after, so every event precedes the reply on this connection.
         transport = self.transport
         if not transport.send_frame(subject, data, flow.credit_subject):
-            await transport.client._flush_pending(force_flush=True)
+            await flush_pending(transport.client)
 
     # -- cancellation -----------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 """``NatsTransport``: actor systems in several processes and machines, through a NATS server.
 
 See :mod:`kaizen_actors.transport._nats_subjects` for the subject scheme. The
-parts: :mod:`._nats_connection` (connecting, auth, a publish that never
-waits), :mod:`._nats_inbox` (the asking side: reply inbox and correlation),
-:mod:`._nats_serving` (the serving side: requests for local actors),
-:mod:`._nats_durable` (``durable=True``), :mod:`._nats_service` (the NATS
-service API). nats-py runs on asyncio only: a system with a NATS transport
-must run under asyncio (``anyio.run(main)``, the default backend), not trio.
+parts: :mod:`._nats_connection` (connecting, auth), :mod:`._nats_shim`
+(nats-py internals: a publish that never waits), :mod:`._nats_inbox` (the
+asking side: reply inbox and correlation), :mod:`._nats_serving` (the
+serving side: requests for local actors), :mod:`._nats_durable`
+(``durable=True``), :mod:`._nats_service` (the NATS service API). nats-py
+runs on asyncio only: a system with a NATS transport must run under asyncio
+(``anyio.run(main)``, the default backend), not trio.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from ..messages import TransportError
 from ._base import EventSink, Transport
 from ._frames import DEFAULT_MAX_FRAME, encode_envelope
-from ._nats_connection import NatsAuth, connect, publish_nowait
+from ._nats_connection import NatsAuth, connect
 from ._nats_flow import CREDIT_EVERY, DEFAULT_WINDOW
 from ._nats_inbox import ReplyInbox
 from ._nats_serving import Inbound
+from ._nats_shim import flush_pending, publish_nowait
 from ._nats_signing import HEADER, HEADER_BYTES, SigningKeys
 from ._nats_statistics import NatsStatistics
 from ._nats_subjects import (
@@ -448,7 +450,7 @@ class NatsTransport(Transport):
         try:
             if self.send_frame(subject, data, reply):
                 return
-            await self.client._flush_pending(force_flush=True)
+            await flush_pending(self.client)
         except TransportError as exc:
             raise TransportError(self._redact(f"cannot publish to NATS: {exc}")) from None
 
