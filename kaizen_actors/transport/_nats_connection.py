@@ -50,18 +50,11 @@ class NatsAuth:
     secrets: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.user is None and self.password is not None:
-            raise ValueError("password= needs user=")
         self.secrets = tuple(s for s in (self.token, self.password, self.nkeys_seed) if s)
 
     def __repr__(self) -> str:
         kinds = [k for k in ("token", "user", "nkeys_seed", "creds", "tls") if getattr(self, k)]
         return f"<NatsAuth {','.join(kinds) or 'none'}>"
-
-    def kwargs(self) -> dict[str, Any]:
-        """The ``NatsTransport`` keyword arguments that give these credentials."""
-        names = ("token", "user", "password", "nkeys_seed", "creds", "tls")
-        return {name: getattr(self, name) for name in names}
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments for ``nats.aio.client.Client.connect``."""

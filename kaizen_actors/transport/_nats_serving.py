@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import anyio
 
@@ -51,12 +51,16 @@ from ._nats_subjects import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from nats.aio.client import Client
     from nats.aio.msg import Msg
     from nats.aio.subscription import Subscription
 
-    from ._nats_transport import NatsTransport
+    from ._base import Deliver
+    from ._nats_options import NatsOptions
+    from ._nats_statistics import NatsStatistics
+    from ._nats_subjects import RandomTokens
 
-__all__ = ["Inbound", "OnDone", "RemoteReply"]
+__all__ = ["Inbound", "OnDone", "RemoteReply", "ServingHost"]
 
 OnDone: TypeAlias = "Callable[[BaseException | None, str, bytes], None]"
 """``on_done(error, reply_subject, reply_frame)``: publishes the reply itself (durable queue)."""
@@ -136,11 +140,61 @@ class RemoteReply:
         return self._publish(error_reply(error), error)
 
 
-class Inbound:
-    """Subscriptions of the local actors and the handling of what arrives on them."""
+class ServingHost(Protocol):
+    """What the serving side uses of its transport (a ``NatsTransport``)."""
 
-    def __init__(self, transport: NatsTransport) -> None:
+    namespace: str
+    statistics: NatsStatistics
+    deliver: Deliver | None
+    frame_limit: int
+
+    @property
+    def client(self) -> Client:
+        """The connected nats-py client."""
+        ...
+
+    @property
+    def max_frame_size(self) -> int:
+        """The largest frame accepted."""
+        ...
+
+    def send_frame(self, subject: str, data: bytes, reply: str = "") -> bool:
+        """Queue a frame now, signed; False when the buffer is full."""
+        ...
+
+    def rejects(self, msg: Msg, recipient: str, reply: str | None = None) -> bool:
+        """Whether ``msg`` lacks a valid signature (then it is recorded)."""
+        ...
+
+    def dead_letter(
+        self, message: Any, *, recipient: str, reason: str, sender: str | None = None
+    ) -> None:
+        """Record a dropped message in the system's dead letters."""
+        ...
+
+
+class Inbound:
+    """Subscriptions of the local actors and the handling of what arrives on them.
+
+    Args:
+        transport: the transport it serves for, through :class:`ServingHost`.
+        options: the transport's options (pending limits, event flow control).
+        tokens: where event flow ids come from.
+        redact: masks the transport's secrets in a text that is logged.
+
+    """
+
+    def __init__(
+        self,
+        transport: ServingHost,
+        options: NatsOptions,
+        tokens: RandomTokens,
+        redact: Callable[[str], str],
+    ) -> None:
         self.transport = transport
+        self._options = options
+        self._tokens = tokens
+        self._redact = redact
         self.subs: dict[str, Subscription] = {}
         self.inflight: dict[str, RemoteReply] = {}
         self.flows: dict[str, EventFlow] = {}
@@ -165,16 +219,14 @@ class Inbound:
 
     def send(self, subject: str, data: bytes) -> None:
         """Queue a publish now (a reply, an ack); never raises."""
-        nc = self.transport._nc
-        if nc is None:
-            return
+        transport = self.transport
         try:
-            if not self.transport.send_frame(subject, data):
-                task = asyncio.get_running_loop().create_task(flush_pending(nc))
+            if not transport.send_frame(subject, data):
+                task = asyncio.get_running_loop().create_task(flush_pending(transport.client))
                 self._flushes.add(task)
                 task.add_done_callback(self._flushes.discard)
         except Exception as exc:
-            logger.warning("could not send a reply: %s", self.transport._redact(str(exc)))
+            logger.warning("could not send a reply: %s", self._redact(str(exc)))
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -186,8 +238,8 @@ class Inbound:
             actor_subject(transport.namespace, name),
             queue=queue_group(name),
             cb=partial(self._on_request, name),
-            pending_msgs_limit=transport.max_pending,
-            pending_bytes_limit=transport.max_pending_bytes,
+            pending_msgs_limit=self._options.max_pending,
+            pending_bytes_limit=self._options.max_pending_bytes,
         )
         if nc.is_connected:
             # A round trip, so the server knows the subscription before spawn()
@@ -282,11 +334,11 @@ class Inbound:
             return
         on_event = None
         if events:
-            flow_id = transport._tokens.next()
+            flow_id = self._tokens.next()
             flow = EventFlow(
                 credit_subject(self._inbox_prefix, flow_id),
-                transport.event_window,
-                transport.event_credit_timeout,
+                self._options.event_window,
+                self._options.event_credit_timeout,
             )
             self.flows[flow_id] = flow
             if reply is not None:
@@ -340,7 +392,7 @@ class Inbound:
         name = self.subject_owner(getattr(exc, "subject", "") or "")
         error = MailboxFull(
             f"actor {name!r} is overloaded: its mailbox and NATS pending queue "
-            f"({transport.max_pending} messages) are full; the message was dropped"
+            f"({self._options.max_pending} messages) are full; the message was dropped"
         )
         if exc.reply:
             self.send(exc.reply, error_reply(error))

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..messages import TransportError
+from ..messages import ConfigError, TransportError
 from ._base import EventSink, Transport
 from ._frames import DEFAULT_MAX_FRAME, encode_envelope
-from ._nats_connection import NatsAuth, connect
-from ._nats_flow import CREDIT_EVERY, DEFAULT_WINDOW
+from ._nats_connection import connect
+from ._nats_flow import DEFAULT_WINDOW
 from ._nats_inbox import ReplyInbox
+from ._nats_options import NatsOptions
 from ._nats_serving import Inbound
 from ._nats_shim import flush_pending, publish_nowait
-from ._nats_signing import HEADER, HEADER_BYTES, SigningKeys
+from ._nats_signing import HEADER, HEADER_BYTES
 from ._nats_statistics import NatsStatistics
 from ._nats_subjects import (
     RandomTokens,
@@ -51,11 +53,15 @@ if TYPE_CHECKING:
     from nats.aio.msg import Msg
 
     from ._base import DeadLetterSink, Deliver
+    from ._nats_durable import DurableQueue
+    from ._nats_service import ServiceHandle
     from ._nats_signing import Signer
 
-__all__ = ["NatsStatistics", "NatsTransport"]
+__all__ = ["NatsOptions", "NatsStatistics", "NatsTransport"]
 
 logger = logging.getLogger("kaizen_actors.nats")
+
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(NatsOptions) if f.init}
 
 
 class NatsTransport(Transport):
@@ -139,10 +145,13 @@ class NatsTransport(Transport):
             reads ``KAIZEN_SIGNING_KEY`` (comma-separated for several keys);
             unset, frames are not signed. Every system of the namespace needs
             a key that the others verify. The keys are never shown.
+        options: all of the above in one :class:`NatsOptions` instead (then
+            give none of them as keywords).
 
     Raises:
-        ValueError: for contradictory options, or a signing key that is
-            empty, too short, or not ``str``/``bytes``.
+        ConfigError: for contradictory options, options given both ways, or
+            a signing key that is empty, too short, or not ``str``/``bytes``
+            (naming the key at fault; also a ``ValueError``).
 
     Version added: 0.1
 
@@ -171,34 +180,49 @@ class NatsTransport(Transport):
         event_window: int = DEFAULT_WINDOW,
         event_credit_timeout: float = 60.0,
         signing_key: str | bytes | Sequence[str | bytes] | None = None,
+        options: NatsOptions | None = None,
     ) -> None:
+        keywords: dict[str, Any] = {
+            "token": token,
+            "user": user,
+            "password": password,
+            "nkeys_seed": nkeys_seed,
+            "creds": creds,
+            "tls": tls,
+            "durable": durable,
+            "ack_wait": ack_wait,
+            "prefetch": prefetch,
+            "max_frame_size": max_frame_size,
+            "name": name,
+            "max_pending": max_pending,
+            "max_pending_bytes": max_pending_bytes,
+            "connect_timeout": connect_timeout,
+            "service": service,
+            "reconnect_wait": reconnect_wait,
+            "event_window": event_window,
+            "event_credit_timeout": event_credit_timeout,
+            "signing_key": signing_key,
+        }
+        if options is None:
+            options = NatsOptions(**keywords)
+        else:
+            both = [key for key, value in keywords.items() if value != _DEFAULTS[key]]
+            if both:
+                raise ConfigError(
+                    f"give options= or keyword options, not both (also given: {', '.join(both)})",
+                    key="options",
+                )
+        self.options = options
+        """The options, as one frozen :class:`NatsOptions`."""
         urls = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
         self._urls = urls
         self.servers = [redact_url(u) for u in urls]
         """The server URLs, without the credentials a URL may hold (``***@host``)."""
-        self._auth = NatsAuth(token, user, password, nkeys_seed, creds, tls)
-        if durable and (ack_wait <= 0 or prefetch < 1):
-            raise ValueError("durable=True needs ack_wait > 0 and prefetch >= 1")
-        self.durable = durable
-        self.ack_wait = ack_wait
-        self.prefetch = prefetch
-        self.max_frame_size = max_frame_size
-        self.frame_limit = max_frame_size
+        self.frame_limit = options.max_frame_size
         """The largest frame sent now: ``max_frame_size``, or less when the server's
         ``max_payload`` is smaller (learned on every connect; a signature's header
         counts against it). A reply over it answers the asker with ``FrameTooLarge``
         naming the actor instead of being dropped."""
-        self.connection_name = name
-        self.max_pending = max_pending
-        self.max_pending_bytes = max_pending_bytes
-        self.connect_timeout = connect_timeout
-        self.service_enabled = service
-        self.reconnect_wait = reconnect_wait
-        if event_window < CREDIT_EVERY:
-            raise ValueError(f"event_window must be at least {CREDIT_EVERY}, got {event_window}")
-        self.event_window = event_window
-        self.event_credit_timeout = event_credit_timeout
-        self._signing_keys = SigningKeys.resolve(signing_key)
         self._signer: Signer | None = None
         self._space = ""
         self.statistics = NatsStatistics()
@@ -208,11 +232,73 @@ class NatsTransport(Transport):
         self._nc: Client | None = None
         self._dead_letter: DeadLetterSink | None = None
         self._inbox: ReplyInbox | None = None
-        self._inbound = Inbound(self)
+        self._inbound = Inbound(self, options, self._tokens, self._redact)
         self._cancel_subject = ""
         self._closed = False
-        self._durable: Any = None
-        self._service: Any = None
+        self._durable: DurableQueue | None = None
+        self._service: ServiceHandle | None = None
+
+    # -- options (read-only; all of them are in :attr:`options`) -----------------------
+
+    @property
+    def durable(self) -> bool:
+        """Whether tells and asks go through a JetStream work queue."""
+        return self.options.durable
+
+    @property
+    def ack_wait(self) -> float:
+        """``durable`` only: seconds without an ack after which JetStream redelivers."""
+        return self.options.ack_wait
+
+    @property
+    def prefetch(self) -> int:
+        """``durable`` only: messages a worker takes ahead per actor."""
+        return self.options.prefetch
+
+    @property
+    def max_frame_size(self) -> int:
+        """The largest frame sent or accepted, as configured (see :attr:`frame_limit`)."""
+        return self.options.max_frame_size
+
+    @property
+    def connection_name(self) -> str | None:
+        """The connection name shown in NATS monitoring (``name=``)."""
+        return self.options.name
+
+    @property
+    def max_pending(self) -> int:
+        """Per-actor bound of messages buffered in the NATS client."""
+        return self.options.max_pending
+
+    @property
+    def max_pending_bytes(self) -> int:
+        """Per-actor bound of bytes buffered in the NATS client."""
+        return self.options.max_pending_bytes
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds to wait for the first connection."""
+        return self.options.connect_timeout
+
+    @property
+    def service_enabled(self) -> bool:
+        """Whether this transport answers the NATS service API (``service=``)."""
+        return self.options.service
+
+    @property
+    def reconnect_wait(self) -> float:
+        """Seconds between reconnection attempts."""
+        return self.options.reconnect_wait
+
+    @property
+    def event_window(self) -> int:
+        """Events of one ask a handler here may have in flight."""
+        return self.options.event_window
+
+    @property
+    def event_credit_timeout(self) -> float:
+        """Seconds a handler waits for credit before its ``ctx.emit`` raises."""
+        return self.options.event_credit_timeout
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -224,7 +310,7 @@ class NatsTransport(Transport):
     @property
     def signed(self) -> bool:
         """Whether this transport signs its frames and drops frames without a valid signature."""
-        return self._signing_keys is not None
+        return self.options.signing_keys is not None
 
     @property
     def credit_prefix(self) -> str:
@@ -259,8 +345,7 @@ class NatsTransport(Transport):
         return self._nc is not None and self._nc.is_connected
 
     def _redact(self, text: str) -> str:
-        keys = self._signing_keys.secrets if self._signing_keys is not None else ()
-        return redact(text, self._auth.secrets + keys)
+        return redact(text, self.options.secrets)
 
     def dead_letter(
         self, message: Any, *, recipient: str, reason: str, sender: str | None = None
@@ -282,11 +367,12 @@ class NatsTransport(Transport):
         self.deliver = deliver
         self._dead_letter = dead_letter
         self._space = namespace_space(namespace)
-        if self._signing_keys is not None:
-            self._signer = self._signing_keys.signer(namespace)
+        keys = self.options.signing_keys
+        if keys is not None:
+            self._signer = keys.signer(namespace)
         nc = self._nc = await connect(
             self._urls,
-            self._auth,
+            self.options.auth,
             name=self.connection_name or f"kaizen-actors {namespace}",
             connect_timeout=self.connect_timeout,
             reconnect_wait=self.reconnect_wait,
@@ -320,7 +406,7 @@ class NatsTransport(Transport):
             if self.durable:
                 from ._nats_durable import DurableQueue
 
-                self._durable = DurableQueue(self, ack_wait=self.ack_wait, prefetch=self.prefetch)
+                self._durable = DurableQueue(self, self._inbound, self.options, self._redact)
                 await self._durable.start()
             if self.service_enabled:
                 from ._nats_service import start_service

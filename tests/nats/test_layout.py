@@ -35,3 +35,9 @@ def test_subjects_are_built_only_in_nats_subjects() -> None:
         and "tag=" not in line
     }
     assert found == {}
+
+
+def test_the_helpers_use_no_private_member_of_the_transport() -> None:
+    reach = re.compile(r"(?<!\.)\btransport\._[a-z]|\._nc\b")
+    helpers = _sources("_nats_transport.py")
+    assert [name for name, text in helpers.items() if reach.search(text)] == []
