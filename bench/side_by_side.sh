@@ -2,7 +2,8 @@
 # Run each benchmark suite on an older checkout, then on this one, back to back.
 #   git worktree add /tmp/ka-old <commit>
 #   bench/side_by_side.sh /tmp/ka-old [suite ...]      (default: every suite)
-# Both trees run with this tree's .venv (nats-server on its PATH).
+# Both trees run with this tree's .venv (nats-server on its PATH), or the one on PATH,
+# each importing its own kaizen_actors (PYTHONPATH), not the venv's installed copy.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 old="$(cd "${1:?usage: bench/side_by_side.sh OLD_TREE [suite ...]}" && pwd)"
@@ -13,6 +14,6 @@ export PATH="$here/.venv/bin:$PATH"
 for suite in "${suites[@]}"; do
     for tree in "$old" "$here"; do
         echo "=== $suite @ $(git -C "$tree" rev-parse --short HEAD) ($tree)"
-        (cd "$tree" && python "bench/$suite.py")
+        (cd "$tree" && PYTHONPATH="$tree" python "bench/$suite.py")
     done
 done

@@ -48,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "Transport": "kaizen_actors.transport",
     "MemoryTransport": "kaizen_actors.transport",
     "MemoryHub": "kaizen_actors.transport",
+    "register_transport": "kaizen_actors.transport",
     "NatsTransport": "kaizen_actors.transport.nats",
     # layer 2: actors
     "Actor": "kaizen_actors.actors",
@@ -222,5 +223,5 @@ if TYPE_CHECKING:
         decode,
         encode,
     )
-    from .transport import MemoryHub, MemoryTransport, Transport
+    from .transport import MemoryHub, MemoryTransport, Transport, register_transport
     from .transport.nats import NatsTransport

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 
-from ..messages import ActorError, ActorNotFound, ActorStopped, SystemStopped
-from ..transport import EventSink, MemoryTransport, Replier, Transport
+from ..messages import ActorError, ActorNotFound, ActorStopped, ConfigError, SystemStopped
+from ..transport import EventSink, Replier, Transport, resolve_transport
 from ._cell import ActorCell
 from ._letters import DeadLetters, HeadedLetter, Letter
 from ._mailbox import DEFAULT_MAILBOX_SIZE
@@ -38,21 +38,13 @@ ROOT_NAME = "$root"
 
 
 def _make_transport(transport: Transport | str | None) -> Transport:
-    if transport is None:
-        transport = os.environ.get("KAIZEN_TRANSPORT") or None
-    if transport is None or transport == "memory":
-        return MemoryTransport()
-    if isinstance(transport, Transport):
-        return transport
-    if isinstance(transport, str) and transport.startswith(
-        ("nats://", "tls://", "ws://", "wss://")
-    ):
-        from ..transport.nats import NatsTransport
-
-        return NatsTransport(transport)
-    raise ValueError(
-        f"transport must be None, 'memory', a nats:// URL or a Transport, got {transport!r}"
-    )
+    if transport is not None:
+        return resolve_transport(transport)
+    url = os.environ.get("KAIZEN_TRANSPORT") or None
+    try:
+        return resolve_transport(url)
+    except ConfigError as exc:
+        raise ConfigError(f"KAIZEN_TRANSPORT: {exc}", key="transport") from None
 
 
 class ActorSystem:
@@ -69,7 +61,9 @@ class ActorSystem:
         name: the namespace. Systems with the same name on the same transport
             (a NATS server, or a shared ``MemoryHub``) see each other's actors.
         transport: ``None`` or ``"memory"`` (this process only), a ``nats://``
-            URL, or a ``Transport``. ``None`` reads the ``KAIZEN_TRANSPORT``
+            URL (or ``tls://``, ``ws://``, ``wss://``; any scheme added with
+            :func:`~kaizen_actors.transport.register_transport`), or a
+            ``Transport``. ``None`` reads the ``KAIZEN_TRANSPORT``
             environment variable first, so a deployment can move to NATS
             without a code change.
         mailbox_size: default bound of mailboxes (1,000 messages).
@@ -96,6 +90,11 @@ class ActorSystem:
         ValueError: for a bad system name.
         ConfigError: (``key="middleware"``) when ``middleware`` is not a list
             of async callables.
+
+    Raises:
+        ValueError: for a name with spaces, ``.``, ``*`` or ``>``.
+        ConfigError: for a ``transport`` (or ``KAIZEN_TRANSPORT``) that names
+            no known transport (key ``"transport"``; also a ``ValueError``).
 
     Version added: 0.1
 

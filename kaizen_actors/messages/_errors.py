@@ -26,7 +26,7 @@ Every error derives from :class:`KaizenError`; cancellation is never wrapped.
     ├── BudgetExceeded              a team run crossed its budget
     ├── RunError                    a team run failed (names the agent)
     │   └── RunTimeout              it ran past its timeout (also a TimeoutError)
-    └── ConfigError                 invalid configuration (names the key)
+    └── ConfigError                 invalid configuration (names the key; also a ValueError)
 """
 
 from __future__ import annotations
@@ -323,8 +323,8 @@ class RunError(KaizenError):
         super().__init__(message)
 
 
-class ConfigError(KaizenError):
-    """A configuration value is invalid.
+class ConfigError(KaizenError, ValueError):
+    """A configuration value is invalid (also a ``ValueError``).
 
     Attributes:
         key: the configuration key at fault.

@@ -1,4 +1,4 @@
-"""Connecting to NATS: auth options, clear connection errors, and a publish that never waits.
+"""Connecting to NATS: auth options, clear connection errors, reconnecting forever once connected.
 
 Credentials (token, password, NKey seed) are kept in :class:`NatsAuth`, whose
 ``repr`` shows only which kinds are set; every error text built here goes
@@ -16,6 +16,7 @@ import anyio
 import anyio.to_thread
 
 from ..messages import TransportError
+from ._nats_shim import close_socket, reconnect_forever
 from ._nats_subjects import redact, redact_url
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from nats.aio.client import Client
 
-__all__ = ["NatsAuth", "connect", "publish_nowait"]
+__all__ = ["NatsAuth", "connect"]
 
 
 @dataclass(repr=False)
@@ -49,18 +50,11 @@ class NatsAuth:
     secrets: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.user is None and self.password is not None:
-            raise ValueError("password= needs user=")
         self.secrets = tuple(s for s in (self.token, self.password, self.nkeys_seed) if s)
 
     def __repr__(self) -> str:
         kinds = [k for k in ("token", "user", "nkeys_seed", "creds", "tls") if getattr(self, k)]
         return f"<NatsAuth {','.join(kinds) or 'none'}>"
-
-    def kwargs(self) -> dict[str, Any]:
-        """The ``NatsTransport`` keyword arguments that give these credentials."""
-        names = ("token", "user", "password", "nkeys_seed", "creds", "tls")
-        return {name: getattr(self, name) for name in names}
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments for ``nats.aio.client.Client.connect``."""
@@ -88,7 +82,7 @@ async def connect(
     connect_timeout: float,
     reconnect_wait: float,
     callbacks: dict[str, Callable[..., Awaitable[None]]],
-    inbox_prefix: str = "_INBOX",
+    inbox_prefix: str,
 ) -> Client:
     """Open a connection: fail the first attempt fast and clearly, then reconnect forever.
 
@@ -135,13 +129,9 @@ async def connect(
         # nats-py's close() can wait forever after a failed TLS handshake
         with anyio.move_on_after(0.5), contextlib.suppress(Exception):
             await nc.close()
-        if nc._transport is not None:  # nats-py leaves the socket open after a refusal
-            nc._transport.close()
+        close_socket(nc)  # nats-py leaves the socket open after a refusal
         raise _connect_error(servers, auth, [*seen, exc]) from None
-    nc._error_cb = callbacks["error_cb"]
-    nc.options["allow_reconnect"] = True
-    nc.options["max_reconnect_attempts"] = -1
-    nc.options["reconnect_time_wait"] = reconnect_wait
+    reconnect_forever(nc, callbacks["error_cb"], reconnect_wait)
     return nc
 
 
@@ -168,74 +158,3 @@ def _connect_error(servers: list[str], auth: NatsAuth, seen: list[BaseException]
     elif "tls" in detail.lower() and auth.tls is None:
         hint = " (the server requires TLS: pass tls= an ssl.SSLContext)"
     return TransportError(f"cannot connect to NATS at {where}: {detail}{hint}")
-
-
-class _Flushed:
-    """Stands in for the future nats-py's flusher resolves: already done, never awaited."""
-
-    __slots__ = ()
-
-    def done(self) -> bool:
-        return True
-
-
-_KICK = _Flushed()
-
-
-def publish_nowait(
-    nc: Client, subject: str, data: bytes, reply: str = "", header: bytes = b""
-) -> bool:
-    """Queue a publish in nats-py's outgoing buffer without a coroutine; returns False if full.
-
-    The same as ``await nc.publish(subject, data, reply=reply)`` (with
-    ``header``, a ready NATS header block, an ``HPUB``) minus the
-    client-side subject validation (our subjects are built, not typed) and
-    the await: the flusher task writes the buffer on its next turn, in the
-    order of every other publish. False means the buffer is past its limit;
-    the caller then awaits ``nc._flush_pending(force_flush=True)``.
-
-    Raises:
-        TransportError: when the connection is closed, or its buffer is full
-            while reconnecting.
-
-    """
-    if nc.is_closed:
-        raise TransportError("the NATS connection is closed")
-    size = len(data)
-    pending = nc._pending_data_size
-    connected = nc.is_connected
-    if not connected and size + pending > nc._max_pending_size:
-        raise TransportError(
-            "the NATS connection is down and its reconnect buffer is full; retry later"
-        )
-    if size + len(header) > nc._max_payload:
-        raise TransportError(
-            f"frame of {size + len(header)} bytes exceeds the server's max_payload "
-            f"({nc._max_payload} bytes)"
-        )
-    if header:
-        cmd = b"HPUB %s %s %d %d\r\n%s%s\r\n" % (
-            subject.encode(),
-            reply.encode(),
-            len(header),
-            len(header) + size,
-            header,
-            data,
-        )
-    else:
-        cmd = b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), reply.encode(), size, data)
-    nc._pending.append(cmd)
-    pending += len(cmd)
-    nc._pending_data_size = pending
-    stats = nc.stats
-    stats["out_msgs"] += 1
-    stats["out_bytes"] += size
-    if pending > nc._max_pending_size:
-        return False
-    queue = nc._flush_queue
-    if connected and queue is not None and queue.empty():
-        flusher = nc._flusher_task
-        if flusher is None or flusher.done():
-            return False
-        queue.put_nowait(_KICK)  # type: ignore[arg-type]  # the flusher only calls done(), set_result()
-    return True

@@ -27,20 +27,25 @@ import asyncio
 import contextlib
 import logging
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
 from ..messages import ActorNotFound, ActorStopped, DecodeError, SystemStopped, TransportError
 from ._frames import decode_envelope
-from ._nats_subjects import durable_subject, escape
+from ._nats_subjects import durable_consumer, durable_stream, durable_subject, durable_subjects
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from nats.aio.client import Client
     from nats.aio.msg import Msg
 
-    from ._nats_transport import NatsTransport
+    from ._nats_options import NatsOptions
+    from ._nats_serving import Inbound
+    from ._nats_statistics import NatsStatistics
 
-__all__ = ["DurableQueue"]
+__all__ = ["DurableHost", "DurableQueue"]
 
 logger = logging.getLogger("kaizen_actors.nats")
 
@@ -50,14 +55,53 @@ _NAK_LATER = b'-NAK {"delay": 500000000}'  # another worker, or this one after 0
 _FETCH_WAIT = 5.0
 
 
-class DurableQueue:
-    """The JetStream side of one transport with ``durable=True``."""
+class DurableHost(Protocol):
+    """What the durable queue uses of its transport (a ``NatsTransport``)."""
 
-    def __init__(self, transport: NatsTransport, *, ack_wait: float, prefetch: int) -> None:
+    namespace: str
+    statistics: NatsStatistics
+
+    @property
+    def client(self) -> Client:
+        """The connected nats-py client."""
+        ...
+
+    def signature(self, subject: str, reply: str, data: bytes) -> dict[str, str]:
+        """The headers that sign a frame published through JetStream."""
+        ...
+
+    def rejects(self, msg: Msg, recipient: str, reply: str | None = None) -> bool:
+        """Whether ``msg`` lacks a valid signature (then it is recorded)."""
+        ...
+
+
+class DurableQueue:
+    """The JetStream side of one transport with ``durable=True``.
+
+    Args:
+        transport: the transport, through :class:`DurableHost`.
+        inbound: its serving side, which delivers what is pulled and sends acks.
+        options: the transport's options (``ack_wait``, ``prefetch``,
+            ``reconnect_wait``, ``max_frame_size``).
+        redact: masks the transport's secrets in error texts.
+
+    """
+
+    def __init__(
+        self,
+        transport: DurableHost,
+        inbound: Inbound,
+        options: NatsOptions,
+        redact: Callable[[str], str],
+    ) -> None:
         self.transport = transport
-        self.ack_wait = ack_wait
-        self.prefetch = prefetch
-        self.stream = "KA_" + escape(transport.namespace).replace("%", "_")
+        self._inbound = inbound
+        self._options = options
+        self._redact = redact
+        self.ack_wait = options.ack_wait
+        self.prefetch = options.prefetch
+        self.stream = durable_stream(transport.namespace)
+        self._closed = False
         self._js: Any = None
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._fetches: dict[str, anyio.CancelScope] = {}
@@ -80,7 +124,7 @@ class DurableQueue:
         self._js = self.transport.client.jetstream(timeout=5)
         config = StreamConfig(
             name=self.stream,
-            subjects=[f"ka.{escape(self.transport.namespace)}.d.>"],
+            subjects=[durable_subjects(self.transport.namespace)],
             retention=RetentionPolicy.WORK_QUEUE,
             storage=StorageType.FILE,
             duplicate_window=120.0,
@@ -99,6 +143,7 @@ class DurableQueue:
 
     async def close(self) -> None:
         """Stop pulling; unacked messages are redelivered to other workers after ``ack_wait``."""
+        self._closed = True
         for name in list(self._loops):
             await self.withdraw(name)
         if self._heartbeat is not None:
@@ -125,7 +170,7 @@ class DurableQueue:
             await self._js.publish(subject, frame, headers=headers)
         except Exception as exc:
             raise TransportError(
-                self.transport._redact(
+                self._redact(
                     f"JetStream did not store the message for {name!r}: {type(exc).__name__}: {exc}"
                 )
             ) from None
@@ -136,7 +181,7 @@ class DurableQueue:
         from nats.js.errors import NotFoundError
 
         try:
-            await self._js.consumer_info(self.stream, escape(name))
+            await self._js.consumer_info(self.stream, durable_consumer(name))
         except NotFoundError:
             raise ActorNotFound(
                 f"no actor named {name!r} in namespace {self.transport.namespace!r} "
@@ -160,7 +205,7 @@ class DurableQueue:
         )
         psub = await self._js.pull_subscribe(
             durable_subject(self.transport.namespace, name),
-            durable=escape(name),
+            durable=durable_consumer(name),
             stream=self.stream,
             config=config,
         )
@@ -195,14 +240,14 @@ class DurableQueue:
                     continue
                 except Exception as exc:
                     room.release()
-                    if self.transport._closed:
+                    if self._closed:
                         return
                     logger.warning(
                         "pulling %r: %s",
                         name,
-                        self.transport._redact(f"{type(exc).__name__}: {exc}"),
+                        self._redact(f"{type(exc).__name__}: {exc}"),
                     )
-                    await anyio.sleep(self.transport.reconnect_wait)
+                    await anyio.sleep(self._options.reconnect_wait)
                     continue
                 await self._take(name, msg, room)
         finally:
@@ -216,7 +261,7 @@ class DurableQueue:
             fetching.cancel()
 
     async def _take(self, name: str, msg: Msg, room: anyio.Semaphore) -> None:
-        inbound = self.transport._inbound
+        inbound = self._inbound
         self.transport.statistics.received += 1
         if inbound.refusing is not None:
             inbound.send(msg.reply, _NAK_LATER)
@@ -228,7 +273,7 @@ class DurableQueue:
             room.release()
             return
         try:
-            envelope, message = decode_envelope(msg.data, limit=self.transport.max_frame_size)
+            envelope, message = decode_envelope(msg.data, limit=self._options.max_frame_size)
         except DecodeError as exc:
             inbound.bad_frame(name, msg, exc, answer=False)
             inbound.send(msg.reply, b"+TERM")
@@ -258,7 +303,7 @@ class DurableQueue:
         if self._unacked.pop(id(msg), None) is None:
             return
         room.release()
-        inbound = self.transport._inbound
+        inbound = self._inbound
         if isinstance(error, (SystemStopped, ActorStopped)):
             inbound.send(msg.reply, _NAK_LATER)  # redelivered; the asker keeps waiting
             return
@@ -268,7 +313,7 @@ class DurableQueue:
 
     async def _beat(self) -> None:
         """Tell JetStream that the unacked messages are still being worked on."""
-        send = self.transport._inbound.send
+        send = self._inbound.send
         while True:
             await anyio.sleep(self.ack_wait / 3)
             for msg in list(self._unacked.values()):

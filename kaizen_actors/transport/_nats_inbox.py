@@ -26,7 +26,7 @@ from ..messages import ActorNotFound, AskTimeout, DecodeError, KaizenError, deco
 from ._deadlines import loop_deadlines
 from ._frames import decode_reply
 from ._nats_flow import CreditGrant
-from ._nats_subjects import TOKEN_LENGTH, RandomTokens
+from ._nats_subjects import CREDIT, EVENTS, REPLY, TELL, TOKEN_LENGTH, RandomTokens, tell_subject
 from ._nats_subjects import ask_id as ask_id_of
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ class ReplyInbox:
         slot = self._tell_slot = (self._tell_slot + 1) % _TELLS_KEPT
         token = self._tokens.next()
         self._tells[slot] = (token, name, message, sender)
-        return f"{self.prefix}t{slot:03x}{token}"
+        return tell_subject(self.prefix, slot, token)
 
     # -- the inbox subscription --------------------------------------------------------
 
@@ -233,13 +233,13 @@ class ReplyInbox:
             return
         token = msg.subject[len(self.prefix) :]
         kind = token[:1]
-        if kind == "e":
+        if kind == EVENTS:
             self._on_event(token[1:], msg)
-        elif kind == "c":
+        elif kind == CREDIT:
             self._on_credit(token[1:], msg.data)
-        elif kind == "t":
+        elif kind == TELL:
             self._on_tell_status(token[1:], msg)
-        elif kind == "r":
+        elif kind == REPLY:
             self._on_reply(token[1:], msg)
 
     def _on_reply(self, ask_id: str, msg: Msg) -> None:

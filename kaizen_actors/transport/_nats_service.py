@@ -12,23 +12,45 @@ the same as JSON.
 from __future__ import annotations
 
 import json
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ._nats_subjects import escape
+from ._nats_subjects import service_name, service_subject
 
 if TYPE_CHECKING:
-    from ._nats_transport import NatsTransport
+    from nats.aio.client import Client
 
-__all__ = ["ServiceHandle", "start_service"]
+    from ._nats_statistics import NatsStatistics
+
+__all__ = ["ServiceHandle", "ServiceHost", "start_service"]
 
 VERSION = "0.1.0"
+
+
+class ServiceHost(Protocol):
+    """What the service API reports of its transport (a ``NatsTransport``)."""
+
+    namespace: str
+    statistics: NatsStatistics
+
+    @property
+    def client(self) -> Client:
+        """The connected nats-py client."""
+        ...
+
+    @property
+    def connected(self) -> bool:
+        """Whether the client is connected right now."""
+        ...
+
+    def served(self) -> list[str]:
+        """Names the transport receives messages for."""
+        ...
 
 
 class ServiceHandle:
     """The running micro service of one transport."""
 
-    def __init__(self, transport: NatsTransport, service: Any, metadata: dict[str, str]) -> None:
+    def __init__(self, transport: ServiceHost, service: Any, metadata: dict[str, str]) -> None:
         self.transport = transport
         self.service = service
         self.metadata = metadata
@@ -51,7 +73,7 @@ class ServiceHandle:
         await self.service.stop()
 
 
-async def start_service(transport: NatsTransport) -> ServiceHandle:
+async def start_service(transport: ServiceHost) -> ServiceHandle:
     """Register ``transport`` with the NATS service API.
 
     Raises:
@@ -60,7 +82,7 @@ async def start_service(transport: NatsTransport) -> ServiceHandle:
     """
     from nats.micro import add_service
 
-    name = "ka-" + re.sub(r"[^A-Za-z0-9_-]", "_", transport.namespace)
+    name = service_name(transport.namespace)
     metadata = {"namespace": transport.namespace, "actors": ""}
     handle: ServiceHandle | None = None
 
@@ -82,7 +104,7 @@ async def start_service(transport: NatsTransport) -> ServiceHandle:
 
     await service.add_endpoint(
         name="status",
-        subject=f"ka.{escape(transport.namespace)}.svc.{service.id}",
+        subject=service_subject(transport.namespace, service.id),
         handler=status,
     )
     handle.update()

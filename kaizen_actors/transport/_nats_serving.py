@@ -4,7 +4,7 @@ Each local actor has a subscription on its subject in the queue group of its
 name. A frame that arrives is decoded and put in the actor's mailbox (waiting
 while it is full: NATS then buffers in the subscription's pending queue, up to
 its limits). Replies and events are queued in the client's outgoing buffer
-directly (:func:`publish_nowait`), in order, without a task hop.
+directly (:func:`~._nats_shim.publish_nowait`), in order, without a task hop.
 
 Events of an ask are flow-controlled (:mod:`._nats_flow`): a handler emitting
 faster than the asker consumes waits for credit, as it would in-process.
@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import anyio
 
@@ -39,27 +39,33 @@ from ..messages import (
 from ._frames import decode_envelope, encode_reply, error_reply
 from ._nats_flow import EventFlow
 from ._nats_inbox import EVENT, MESSAGE
-from ._nats_subjects import TOKEN_LENGTH, actor_subject, ask_id, escape
+from ._nats_shim import flush_pending, round_trip, take_pending, unsubscribe_now
+from ._nats_subjects import (
+    actor_subject,
+    cancel_subject,
+    cancelled_reply,
+    credit_subject,
+    queue_group,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from nats.aio.client import Client
     from nats.aio.msg import Msg
     from nats.aio.subscription import Subscription
 
-    from ._nats_transport import NatsTransport
+    from ._base import Deliver
+    from ._nats_options import NatsOptions
+    from ._nats_statistics import NatsStatistics
+    from ._nats_subjects import RandomTokens
 
-__all__ = ["Inbound", "OnDone", "RemoteReply", "cancel_subject"]
+__all__ = ["Inbound", "OnDone", "RemoteReply", "ServingHost"]
 
 OnDone: TypeAlias = "Callable[[BaseException | None, str, bytes], None]"
 """``on_done(error, reply_subject, reply_frame)``: publishes the reply itself (durable queue)."""
 
 logger = logging.getLogger("kaizen_actors.nats")
-
-
-def cancel_subject(namespace: str) -> str:
-    """The subject askers publish the reply subject of a cancelled ask on."""
-    return f"ka.{escape(namespace)}.x"
 
 
 class RemoteReply:
@@ -134,20 +140,72 @@ class RemoteReply:
         return self._publish(error_reply(error), error)
 
 
-class Inbound:
-    """Subscriptions of the local actors and the handling of what arrives on them."""
+class ServingHost(Protocol):
+    """What the serving side uses of its transport (a ``NatsTransport``)."""
 
-    def __init__(self, transport: NatsTransport) -> None:
+    namespace: str
+    statistics: NatsStatistics
+    deliver: Deliver | None
+    frame_limit: int
+
+    @property
+    def client(self) -> Client:
+        """The connected nats-py client."""
+        ...
+
+    @property
+    def max_frame_size(self) -> int:
+        """The largest frame accepted."""
+        ...
+
+    def send_frame(self, subject: str, data: bytes, reply: str = "") -> bool:
+        """Queue a frame now, signed; False when the buffer is full."""
+        ...
+
+    def rejects(self, msg: Msg, recipient: str, reply: str | None = None) -> bool:
+        """Whether ``msg`` lacks a valid signature (then it is recorded)."""
+        ...
+
+    def dead_letter(
+        self, message: Any, *, recipient: str, reason: str, sender: str | None = None
+    ) -> None:
+        """Record a dropped message in the system's dead letters."""
+        ...
+
+
+class Inbound:
+    """Subscriptions of the local actors and the handling of what arrives on them.
+
+    Args:
+        transport: the transport it serves for, through :class:`ServingHost`.
+        options: the transport's options (pending limits, event flow control).
+        tokens: where event flow ids come from.
+        redact: masks the transport's secrets in a text that is logged.
+
+    """
+
+    def __init__(
+        self,
+        transport: ServingHost,
+        options: NatsOptions,
+        tokens: RandomTokens,
+        redact: Callable[[str], str],
+    ) -> None:
         self.transport = transport
+        self._options = options
+        self._tokens = tokens
+        self._redact = redact
         self.subs: dict[str, Subscription] = {}
         self.inflight: dict[str, RemoteReply] = {}
         self.flows: dict[str, EventFlow] = {}
         self.refusing: str | None = None
         self._flushes: set[asyncio.Task[Any]] = set()
         self._control: Subscription | None = None
+        self._inbox_prefix = ""
 
-    async def start(self) -> None:
-        """Listen for cancellations of asks."""
+    async def start(self, inbox_prefix: str) -> None:
+        """Listen for cancellations of asks; askers grant credit on ``inbox_prefix``'s subjects."""
+        self._inbox_prefix = inbox_prefix
         self._control = await self.transport.client.subscribe(
             cancel_subject(self.transport.namespace), cb=self._on_cancel
         )
@@ -161,16 +219,14 @@ class Inbound:
 
     def send(self, subject: str, data: bytes) -> None:
         """Queue a publish now (a reply, an ack); never raises."""
-        nc = self.transport._nc
-        if nc is None:
-            return
+        transport = self.transport
         try:
-            if not self.transport.send_frame(subject, data):
-                task = asyncio.get_running_loop().create_task(nc._flush_pending(force_flush=True))
+            if not transport.send_frame(subject, data):
+                task = asyncio.get_running_loop().create_task(flush_pending(transport.client))
                 self._flushes.add(task)
                 task.add_done_callback(self._flushes.discard)
         except Exception as exc:
-            logger.warning("could not send a reply: %s", self.transport._redact(str(exc)))
+            logger.warning("could not send a reply: %s", self._redact(str(exc)))
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -180,19 +236,16 @@ class Inbound:
         nc = transport.client
         self.subs[name] = await nc.subscribe(
             actor_subject(transport.namespace, name),
-            queue=escape(name),
+            queue=queue_group(name),
             cb=partial(self._on_request, name),
-            pending_msgs_limit=transport.max_pending,
-            pending_bytes_limit=transport.max_pending_bytes,
+            pending_msgs_limit=self._options.max_pending,
+            pending_bytes_limit=self._options.max_pending_bytes,
         )
         if nc.is_connected:
             # A round trip, so the server knows the subscription before spawn()
             # returns: an ask from another connection right after finds it.
-            # nats-py 2.16 writes flush()'s PING straight to the socket, ahead of
-            # the SUB still in its pending buffer, so push the buffer out first.
             with contextlib.suppress(Exception):
-                await nc._flush_pending(force_flush=True)
-                await nc.flush(timeout=2)
+                await round_trip(nc, timeout=2)
 
     async def unsubscribe(self, name: str) -> None:
         """Unsubscribe ``name``; requests still queued in the client get ``ActorNotFound``."""
@@ -201,21 +254,18 @@ class Inbound:
             return
         # drain: UNSUB, a round trip, then the messages already received are handled
         # (delivered, refused while draining, or ActorNotFound once the actor is gone).
-        # nats-py's drain() flushes with a PING written ahead of its own UNSUB (see
-        # subscribe), so messages could still come after it: push the UNSUB out and
-        # make the round trip first.
+        # nats-py's drain() flushes with a PING written ahead of its own UNSUB
+        # (:func:`round_trip`), so messages could still come after it: send the
+        # UNSUB and make the round trip first.
         nc = self.transport.client
         with anyio.move_on_after(2), contextlib.suppress(Exception):
             if nc.is_connected:
-                await nc._send_unsubscribe(sub._id)
-                await nc._flush_pending(force_flush=True)
-                await nc.flush(timeout=2)
+                await unsubscribe_now(nc, sub)
+                await round_trip(nc, timeout=2)
             await sub.drain()
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
-        queue = getattr(sub, "_pending_queue", None)  # nats-py drops these silently otherwise
-        while queue is not None and not queue.empty():
-            msg = queue.get_nowait()
+        for msg in take_pending(sub):  # nats-py drops these silently otherwise
             if msg.reply:
                 self.send(msg.reply, error_reply(ActorNotFound(f"actor {name!r} stopped")))
 
@@ -291,11 +341,11 @@ class Inbound:
             return
         on_event = None
         if events:
-            flow_id = transport._tokens.next()
+            flow_id = self._tokens.next()
             flow = EventFlow(
-                transport.credit_prefix + flow_id,
-                transport.event_window,
-                transport.event_credit_timeout,
+                credit_subject(self._inbox_prefix, flow_id),
+                self._options.event_window,
+                self._options.event_credit_timeout,
             )
             self.flows[flow_id] = flow
             if reply is not None:
@@ -328,17 +378,15 @@ class Inbound:
         # queued after, so every event precedes the reply on this connection.
         transport = self.transport
         if not transport.send_frame(subject, data, flow.credit_subject):
-            await transport.client._flush_pending(force_flush=True)
+            await flush_pending(transport.client)
 
     # -- cancellation -----------------------------------------------------------------
 
     async def _on_cancel(self, msg: Msg) -> None:
         if self.transport.rejects(msg, "cancel"):
             return
-        prefix, _, secret = msg.data.decode(errors="replace").rpartition(".")
-        if len(secret) != TOKEN_LENGTH:
-            return
-        reply = self.inflight.get(f"{prefix}.r{ask_id(secret)}")
+        subject = cancelled_reply(msg.data)
+        reply = self.inflight.get(subject) if subject is not None else None
         if reply is not None:
             reply.cancel()
 
@@ -351,7 +399,7 @@ class Inbound:
         name = self.subject_owner(getattr(exc, "subject", "") or "")
         error = MailboxFull(
             f"actor {name!r} is overloaded: its mailbox and NATS pending queue "
-            f"({transport.max_pending} messages) are full; the message was dropped"
+            f"({self._options.max_pending} messages) are full; the message was dropped"
         )
         if exc.reply:
             self.send(exc.reply, error_reply(error))

@@ -27,6 +27,8 @@ import hmac
 import os
 from typing import TYPE_CHECKING
 
+from ..messages import ConfigError
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -52,8 +54,9 @@ class SigningKeys:
     """The keys given to a transport: never shown in a repr, never in an error.
 
     Raises:
-        ValueError: for no key, a key that is not ``str``/``bytes``, or a key
-            shorter than :data:`MIN_KEY_BYTES` bytes.
+        ConfigError: for no key, a key that is not ``str``/``bytes``, or a key
+            shorter than :data:`MIN_KEY_BYTES` bytes (key ``"signing_key"``;
+            also a ``ValueError``).
 
     """
 
@@ -61,19 +64,21 @@ class SigningKeys:
 
     def __init__(self, keys: Sequence[str | bytes]) -> None:
         if not keys:
-            raise ValueError("signing_key: give at least one key")
+            raise ConfigError("signing_key: give at least one key", key="signing_key")
         raw: list[bytes] = []
         for i, key in enumerate(keys):
             if isinstance(key, str):
                 key = key.encode()
             if not isinstance(key, bytes):
-                raise ValueError(
-                    f"signing_key: key {i} is a {type(key).__name__}, not a str or bytes"
+                raise ConfigError(
+                    f"signing_key: key {i} is a {type(key).__name__}, not a str or bytes",
+                    key="signing_key",
                 )
             if len(key) < MIN_KEY_BYTES:
-                raise ValueError(
+                raise ConfigError(
                     f"signing_key: key {i} is shorter than {MIN_KEY_BYTES} bytes; "
-                    "use e.g. secrets.token_urlsafe(32)"
+                    "use e.g. secrets.token_urlsafe(32)",
+                    key="signing_key",
                 )
             raw.append(key)
         self._keys = tuple(raw)
@@ -85,7 +90,7 @@ class SigningKeys:
         Returns None when neither gives a key (frames are not signed).
 
         Raises:
-            ValueError: as :class:`SigningKeys` does.
+            ConfigError: as :class:`SigningKeys` does.
 
         """
         if value is None:

@@ -1,4 +1,8 @@
-"""NATS subject names for actors, reply inboxes and events, and credential redaction.
+"""Every NATS subject, stream, consumer and service name of the transport; credential redaction.
+
+Nothing else in the package puts a subject together: the other modules call
+the functions here (and read an inbox subject's kind from its first letter
+after the prefix, :data:`REPLY`, :data:`EVENTS`, :data:`TELL`, :data:`CREDIT`).
 
 The subject scheme (``<ns>`` is the ``ActorSystem``'s name, ``<actor>`` an
 actor name, both escaped by :func:`escape`):
@@ -16,13 +20,16 @@ actor name, both escaped by :func:`escape`):
 ``ka.<ns>.i.<id>.c<flow>``      credit for the events of an ask served here
 ``ka.<ns>.i.<nuid>...``         nats-py's own request inboxes (JetStream API replies)
 ``ka.<ns>.x``                   cancellations: an asker that is cancelled publishes
-                                its inbox prefix and the ask's cancel secret here;
-                                the system handling that ask cancels the handler
-                                (every system listens)
+                                its inbox prefix and the ask's cancel secret here
+                                (:func:`cancel_notice`); the system handling that ask
+                                cancels the handler (every system listens)
 ``ka.<ns>.d.<actor>``           ``durable=True``: the work queue of an actor, in the
-                                JetStream stream ``KA_<ns>`` (work-queue retention),
-                                pulled through the durable consumer ``<actor>``;
-                                headers ``Nats-Msg-Id`` (dedupe) and ``Ka-Reply``
+                                JetStream stream ``KA_<ns>`` (work-queue retention,
+                                ``%`` of the escaped name as ``_``), pulled through
+                                the durable consumer ``<actor>``; headers
+                                ``Nats-Msg-Id`` (dedupe) and ``Ka-Reply``
+``ka.<ns>.svc.<id>``            ``service=True``: the ``status`` endpoint of the
+                                service ``ka-<ns>`` (``<id>``: the service's id)
 ``$SRV.*``                      the NATS service API (``nats.micro``): PING/INFO/STATS
 ==============================  ====================================================
 
@@ -46,15 +53,34 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
+    "CREDIT",
+    "EVENTS",
+    "REPLY",
+    "TELL",
     "TOKEN_LENGTH",
     "RandomTokens",
     "actor_subject",
     "ask_id",
+    "cancel_notice",
+    "cancel_subject",
+    "cancelled_reply",
+    "credit_subject",
+    "durable_consumer",
+    "durable_stream",
     "durable_subject",
+    "durable_subjects",
     "escape",
+    "events_subject",
+    "inbox_prefix",
     "inbox_space",
+    "inbox_subjects",
     "namespace_space",
+    "queue_group",
     "redact",
+    "reply_subject",
+    "service_name",
+    "service_subject",
+    "tell_subject",
     "unescape",
 ]
 
@@ -109,9 +135,9 @@ def actor_subject(namespace: str, name: str) -> str:
     return subject
 
 
-def durable_subject(namespace: str, name: str) -> str:
-    """The JetStream work-queue subject of actor ``name`` (``durable=True``)."""
-    return f"ka.{escape(namespace)}.d.{escape(name)}"
+def queue_group(name: str) -> str:
+    """The queue group of actor ``name``'s subscription: every system serving it is one pool."""
+    return escape(name)
 
 
 def namespace_space(namespace: str) -> str:
@@ -119,9 +145,99 @@ def namespace_space(namespace: str) -> str:
     return f"ka.{escape(namespace)}."
 
 
+def cancel_subject(namespace: str) -> str:
+    """The subject askers publish cancellation notices of ``namespace`` on (``ka.<ns>.x``)."""
+    return f"ka.{escape(namespace)}.x"
+
+
+# -- reply inboxes ---------------------------------------------------------------------
+
+REPLY, EVENTS, TELL, CREDIT = "r", "e", "t", "c"
+"""The first letter after an inbox prefix: a reply, an ask's events, a tell's status, credit."""
+
+
 def inbox_space(namespace: str) -> str:
-    """The prefix of the reply inboxes of ``namespace`` (``ka.<ns>.i``, without the dot)."""
+    """The prefix of the reply inboxes of ``namespace`` (``ka.<ns>.i``, without the dot).
+
+    nats-py's own request inboxes (the JetStream API's replies) live here too.
+    """
     return f"ka.{escape(namespace)}.i"
+
+
+def inbox_prefix(namespace: str, token: str) -> str:
+    """The prefix of one transport's reply inbox (``ka.<ns>.i.<token>.``, with the dot)."""
+    return f"{inbox_space(namespace)}.{token}."
+
+
+def inbox_subjects(prefix: str) -> str:
+    """The wildcard that one subscription takes every subject of an inbox with."""
+    return f"{prefix}*"
+
+
+def reply_subject(prefix: str, ask_id: str) -> str:
+    """The subject the reply to ask ``ask_id`` is published on."""
+    return f"{prefix}{REPLY}{ask_id}"
+
+
+def events_subject(prefix: str, ask_id: str) -> str:
+    """The subject the events of ask ``ask_id`` are published on."""
+    return f"{prefix}{EVENTS}{ask_id}"
+
+
+def tell_subject(prefix: str, slot: int, token: str) -> str:
+    """A tell's status subject: its slot in the inbox's ring (3 hex digits), then its token."""
+    return f"{prefix}{TELL}{slot:03x}{token}"
+
+
+def credit_subject(prefix: str, flow_id: str) -> str:
+    """The subject an asker grants credit on for the event stream ``flow_id`` served here."""
+    return f"{prefix}{CREDIT}{flow_id}"
+
+
+def cancel_notice(prefix: str, secret: str) -> bytes:
+    """What a cancelled asker publishes on :func:`cancel_subject`: its inbox prefix and secret."""
+    return f"{prefix}{secret}".encode()
+
+
+def cancelled_reply(notice: bytes) -> str | None:
+    """The reply subject of the ask a cancellation notice names; ``None`` if it is malformed."""
+    prefix, _, secret = notice.decode(errors="replace").rpartition(".")
+    if len(secret) != TOKEN_LENGTH:
+        return None
+    return reply_subject(f"{prefix}.", ask_id(secret))
+
+
+# -- durable queues and the service API ------------------------------------------------
+
+
+def durable_subject(namespace: str, name: str) -> str:
+    """The JetStream work-queue subject of actor ``name`` (``durable=True``)."""
+    return f"ka.{escape(namespace)}.d.{escape(name)}"
+
+
+def durable_subjects(namespace: str) -> str:
+    """The subjects of the namespace's work-queue stream (``ka.<ns>.d.>``)."""
+    return f"ka.{escape(namespace)}.d.>"
+
+
+def durable_stream(namespace: str) -> str:
+    """The JetStream stream of the namespace's work queues (``KA_<ns>``, ``%`` as ``_``)."""
+    return "KA_" + escape(namespace).replace("%", "_")
+
+
+def durable_consumer(name: str) -> str:
+    """The durable consumer that the pool serving actor ``name`` pulls through."""
+    return escape(name)
+
+
+def service_name(namespace: str) -> str:
+    """The name of the namespace's service in the NATS service API (``ka-<ns>``)."""
+    return "ka-" + re.sub(r"[^A-Za-z0-9_-]", "_", namespace)
+
+
+def service_subject(namespace: str, service_id: str) -> str:
+    """The subject of the ``status`` endpoint of service instance ``service_id``."""
+    return f"ka.{escape(namespace)}.svc.{service_id}"
 
 
 class RandomTokens:

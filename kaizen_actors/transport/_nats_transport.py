@@ -1,37 +1,48 @@
 """``NatsTransport``: actor systems in several processes and machines, through a NATS server.
 
 See :mod:`kaizen_actors.transport._nats_subjects` for the subject scheme. The
-parts: :mod:`._nats_connection` (connecting, auth, a publish that never
-waits), :mod:`._nats_inbox` (the asking side: reply inbox and correlation),
-:mod:`._nats_serving` (the serving side: requests for local actors),
-:mod:`._nats_durable` (``durable=True``), :mod:`._nats_service` (the NATS
-service API). nats-py runs on asyncio only: a system with a NATS transport
-must run under asyncio (``anyio.run(main)``, the default backend), not trio.
+parts: :mod:`._nats_connection` (connecting, auth), :mod:`._nats_shim`
+(nats-py internals: a publish that never waits), :mod:`._nats_inbox` (the
+asking side: reply inbox and correlation), :mod:`._nats_serving` (the
+serving side: requests for local actors), :mod:`._nats_durable`
+(``durable=True``), :mod:`._nats_service` (the NATS service API). nats-py
+runs on asyncio only: a system with a NATS transport must run under asyncio
+(``anyio.run(main)``, the default backend), not trio.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..messages import TransportError
+from ..messages import ConfigError, TransportError
 from ._base import EventSink, Transport
 from ._frames import DEFAULT_MAX_FRAME, encode_envelope
-from ._nats_connection import NatsAuth, connect, publish_nowait
-from ._nats_flow import CREDIT_EVERY, DEFAULT_WINDOW
+from ._nats_connection import connect
+from ._nats_flow import DEFAULT_WINDOW
 from ._nats_inbox import ReplyInbox
-from ._nats_serving import Inbound, cancel_subject
-from ._nats_signing import HEADER, HEADER_BYTES, SigningKeys
+from ._nats_options import NatsOptions
+from ._nats_serving import Inbound
+from ._nats_shim import flush_pending, publish_nowait
+from ._nats_signing import HEADER, HEADER_BYTES
 from ._nats_statistics import NatsStatistics
 from ._nats_subjects import (
     RandomTokens,
     actor_subject,
+    cancel_notice,
+    cancel_subject,
+    credit_subject,
+    events_subject,
+    inbox_prefix,
     inbox_space,
+    inbox_subjects,
     namespace_space,
     redact,
     redact_url,
+    reply_subject,
 )
 
 if TYPE_CHECKING:
@@ -42,11 +53,15 @@ if TYPE_CHECKING:
     from nats.aio.msg import Msg
 
     from ._base import DeadLetterSink, Deliver
+    from ._nats_durable import DurableQueue
+    from ._nats_service import ServiceHandle
     from ._nats_signing import Signer
 
-__all__ = ["NatsStatistics", "NatsTransport"]
+__all__ = ["NatsOptions", "NatsStatistics", "NatsTransport"]
 
 logger = logging.getLogger("kaizen_actors.nats")
+
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(NatsOptions) if f.init}
 
 
 class NatsTransport(Transport):
@@ -130,10 +145,13 @@ class NatsTransport(Transport):
             reads ``KAIZEN_SIGNING_KEY`` (comma-separated for several keys);
             unset, frames are not signed. Every system of the namespace needs
             a key that the others verify. The keys are never shown.
+        options: all of the above in one :class:`NatsOptions` instead (then
+            give none of them as keywords).
 
     Raises:
-        ValueError: for contradictory options, or a signing key that is
-            empty, too short, or not ``str``/``bytes``.
+        ConfigError: for contradictory options, options given both ways, or
+            a signing key that is empty, too short, or not ``str``/``bytes``
+            (naming the key at fault; also a ``ValueError``).
 
     Version added: 0.1
 
@@ -162,34 +180,49 @@ class NatsTransport(Transport):
         event_window: int = DEFAULT_WINDOW,
         event_credit_timeout: float = 60.0,
         signing_key: str | bytes | Sequence[str | bytes] | None = None,
+        options: NatsOptions | None = None,
     ) -> None:
+        keywords: dict[str, Any] = {
+            "token": token,
+            "user": user,
+            "password": password,
+            "nkeys_seed": nkeys_seed,
+            "creds": creds,
+            "tls": tls,
+            "durable": durable,
+            "ack_wait": ack_wait,
+            "prefetch": prefetch,
+            "max_frame_size": max_frame_size,
+            "name": name,
+            "max_pending": max_pending,
+            "max_pending_bytes": max_pending_bytes,
+            "connect_timeout": connect_timeout,
+            "service": service,
+            "reconnect_wait": reconnect_wait,
+            "event_window": event_window,
+            "event_credit_timeout": event_credit_timeout,
+            "signing_key": signing_key,
+        }
+        if options is None:
+            options = NatsOptions(**keywords)
+        else:
+            both = [key for key, value in keywords.items() if value != _DEFAULTS[key]]
+            if both:
+                raise ConfigError(
+                    f"give options= or keyword options, not both (also given: {', '.join(both)})",
+                    key="options",
+                )
+        self.options = options
+        """The options, as one frozen :class:`NatsOptions`."""
         urls = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
         self._urls = urls
         self.servers = [redact_url(u) for u in urls]
         """The server URLs, without the credentials a URL may hold (``***@host``)."""
-        self._auth = NatsAuth(token, user, password, nkeys_seed, creds, tls)
-        if durable and (ack_wait <= 0 or prefetch < 1):
-            raise ValueError("durable=True needs ack_wait > 0 and prefetch >= 1")
-        self.durable = durable
-        self.ack_wait = ack_wait
-        self.prefetch = prefetch
-        self.max_frame_size = max_frame_size
-        self.frame_limit = max_frame_size
+        self.frame_limit = options.max_frame_size
         """The largest frame sent now: ``max_frame_size``, or less when the server's
         ``max_payload`` is smaller (learned on every connect; a signature's header
         counts against it). A reply over it answers the asker with ``FrameTooLarge``
         naming the actor instead of being dropped."""
-        self.connection_name = name
-        self.max_pending = max_pending
-        self.max_pending_bytes = max_pending_bytes
-        self.connect_timeout = connect_timeout
-        self.service_enabled = service
-        self.reconnect_wait = reconnect_wait
-        if event_window < CREDIT_EVERY:
-            raise ValueError(f"event_window must be at least {CREDIT_EVERY}, got {event_window}")
-        self.event_window = event_window
-        self.event_credit_timeout = event_credit_timeout
-        self._signing_keys = SigningKeys.resolve(signing_key)
         self._signer: Signer | None = None
         self._space = ""
         self.statistics = NatsStatistics()
@@ -199,11 +232,73 @@ class NatsTransport(Transport):
         self._nc: Client | None = None
         self._dead_letter: DeadLetterSink | None = None
         self._inbox: ReplyInbox | None = None
-        self._inbound = Inbound(self)
+        self._inbound = Inbound(self, options, self._tokens, self._redact)
         self._cancel_subject = ""
         self._closed = False
-        self._durable: Any = None
-        self._service: Any = None
+        self._durable: DurableQueue | None = None
+        self._service: ServiceHandle | None = None
+
+    # -- options (read-only; all of them are in :attr:`options`) -----------------------
+
+    @property
+    def durable(self) -> bool:
+        """Whether tells and asks go through a JetStream work queue."""
+        return self.options.durable
+
+    @property
+    def ack_wait(self) -> float:
+        """``durable`` only: seconds without an ack after which JetStream redelivers."""
+        return self.options.ack_wait
+
+    @property
+    def prefetch(self) -> int:
+        """``durable`` only: messages a worker takes ahead per actor."""
+        return self.options.prefetch
+
+    @property
+    def max_frame_size(self) -> int:
+        """The largest frame sent or accepted, as configured (see :attr:`frame_limit`)."""
+        return self.options.max_frame_size
+
+    @property
+    def connection_name(self) -> str | None:
+        """The connection name shown in NATS monitoring (``name=``)."""
+        return self.options.name
+
+    @property
+    def max_pending(self) -> int:
+        """Per-actor bound of messages buffered in the NATS client."""
+        return self.options.max_pending
+
+    @property
+    def max_pending_bytes(self) -> int:
+        """Per-actor bound of bytes buffered in the NATS client."""
+        return self.options.max_pending_bytes
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds to wait for the first connection."""
+        return self.options.connect_timeout
+
+    @property
+    def service_enabled(self) -> bool:
+        """Whether this transport answers the NATS service API (``service=``)."""
+        return self.options.service
+
+    @property
+    def reconnect_wait(self) -> float:
+        """Seconds between reconnection attempts."""
+        return self.options.reconnect_wait
+
+    @property
+    def event_window(self) -> int:
+        """Events of one ask a handler here may have in flight."""
+        return self.options.event_window
+
+    @property
+    def event_credit_timeout(self) -> float:
+        """Seconds a handler waits for credit before its ``ctx.emit`` raises."""
+        return self.options.event_credit_timeout
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -215,14 +310,14 @@ class NatsTransport(Transport):
     @property
     def signed(self) -> bool:
         """Whether this transport signs its frames and drops frames without a valid signature."""
-        return self._signing_keys is not None
+        return self.options.signing_keys is not None
 
     @property
     def credit_prefix(self) -> str:
         """Subject prefix on which askers grant credit for the events of asks served here."""
         if self._inbox is None:
             raise TransportError("the NATS transport is not connected; start the ActorSystem first")
-        return f"{self._inbox.prefix}c"
+        return credit_subject(self._inbox.prefix, "")
 
     def _learn_frame_limit(self) -> None:
         nc = self._nc
@@ -250,8 +345,7 @@ class NatsTransport(Transport):
         return self._nc is not None and self._nc.is_connected
 
     def _redact(self, text: str) -> str:
-        keys = self._signing_keys.secrets if self._signing_keys is not None else ()
-        return redact(text, self._auth.secrets + keys)
+        return redact(text, self.options.secrets)
 
     def dead_letter(
         self, message: Any, *, recipient: str, reason: str, sender: str | None = None
@@ -273,11 +367,12 @@ class NatsTransport(Transport):
         self.deliver = deliver
         self._dead_letter = dead_letter
         self._space = namespace_space(namespace)
-        if self._signing_keys is not None:
-            self._signer = self._signing_keys.signer(namespace)
+        keys = self.options.signing_keys
+        if keys is not None:
+            self._signer = keys.signer(namespace)
         nc = self._nc = await connect(
             self._urls,
-            self._auth,
+            self.options.auth,
             name=self.connection_name or f"kaizen-actors {namespace}",
             connect_timeout=self.connect_timeout,
             reconnect_wait=self.reconnect_wait,
@@ -291,7 +386,7 @@ class NatsTransport(Transport):
         self._learn_frame_limit()
         try:
             self._inbox = ReplyInbox(
-                f"{inbox_space(namespace)}.{self._tokens.next()}.",
+                inbox_prefix(namespace, self._tokens.next()),
                 namespace,
                 self.dead_letter,
                 self.statistics,
@@ -301,17 +396,17 @@ class NatsTransport(Transport):
                 rejects=self.rejects if self._signer is not None else None,
             )
             await nc.subscribe(
-                f"{self._inbox.prefix}*",
+                inbox_subjects(self._inbox.prefix),
                 cb=self._inbox.on_message,
                 pending_msgs_limit=1_000_000,
                 pending_bytes_limit=256 * 1024 * 1024,
             )
             self._cancel_subject = cancel_subject(namespace)
-            await self._inbound.start()
+            await self._inbound.start(self._inbox.prefix)
             if self.durable:
                 from ._nats_durable import DurableQueue
 
-                self._durable = DurableQueue(self, ack_wait=self.ack_wait, prefetch=self.prefetch)
+                self._durable = DurableQueue(self, self._inbound, self.options, self._redact)
                 await self._durable.start()
             if self.service_enabled:
                 from ._nats_service import start_service
@@ -441,7 +536,7 @@ class NatsTransport(Transport):
         try:
             if self.send_frame(subject, data, reply):
                 return
-            await self.client._flush_pending(force_flush=True)
+            await flush_pending(self.client)
         except TransportError as exc:
             raise TransportError(self._redact(f"cannot publish to NATS: {exc}")) from None
 
@@ -505,13 +600,13 @@ class NatsTransport(Transport):
         secret, ask_id, pending = inbox.open(
             name, message, sender, timeout, events=on_event is not None
         )
-        reply = f"{inbox.prefix}r{ask_id}"
+        reply = reply_subject(inbox.prefix, ask_id)
         try:
             frame = encode_envelope(
                 name,
                 message,
                 sender=sender,
-                events=f"{inbox.prefix}e{ask_id}" if on_event is not None else None,
+                events=events_subject(inbox.prefix, ask_id) if on_event is not None else None,
                 msg_id=ask_id,
                 headers=headers,
                 limit=self.frame_limit,
@@ -528,18 +623,19 @@ class NatsTransport(Transport):
         try:
             return await inbox.wait(ask_id, pending, on_event)
         except asyncio.CancelledError:
-            self._cancel_remote(inbox.prefix + secret)
+            self._cancel_remote(cancel_notice(inbox.prefix, secret))
             raise
 
-    def _cancel_remote(self, notice: str) -> None:
+    def _cancel_remote(self, notice: bytes) -> None:
         """Tell the transport handling an ask to cancel it.
 
-        ``notice`` is the inbox prefix and the ask's cancel secret: the
-        serving side cancels the ask whose reply subject they make.
+        ``notice`` is the inbox prefix and the ask's cancel secret
+        (:func:`~._nats_subjects.cancel_notice`): the serving side cancels
+        the ask whose reply subject they make.
         """
         if self._nc is not None and not self._closed:
             with contextlib.suppress(Exception):
-                self.send_frame(self._cancel_subject, notice.encode())
+                self.send_frame(self._cancel_subject, notice)
 
     # -- connection events -------------------------------------------------------------
 

@@ -7,6 +7,9 @@
     async with ka.ActorSystem("shop", transport) as system:
         ...
 
+The options can also be one :class:`NatsOptions` value, checked when it is
+made and shareable: ``NatsTransport(url, options=NatsOptions(durable=True))``.
+
 Subjects (``<ns>`` is the system's name; names are escaped, see
 :func:`escape`): ``ka.<ns>.a.<actor>`` carries requests to an actor, subscribed
 in queue group ``<actor>`` so that every system serving the name is one worker
@@ -27,11 +30,20 @@ Version added: 0.1
 
 from __future__ import annotations
 
+from ._nats_options import NatsOptions
 from ._nats_statistics import NatsStatistics
 from ._nats_subjects import actor_subject, escape, redact, unescape
 from ._nats_transport import NatsTransport
 
-__all__ = ["NatsStatistics", "NatsTransport", "actor_subject", "escape", "redact", "unescape"]
+__all__ = [
+    "NatsOptions",
+    "NatsStatistics",
+    "NatsTransport",
+    "actor_subject",
+    "escape",
+    "redact",
+    "unescape",
+]
 
 for _name in __all__:
     globals()[_name].__module__ = __name__

@@ -42,7 +42,7 @@ async def _refused(transport: NatsTransport) -> ka.TransportError:
 async def _works(transport: NatsTransport) -> None:
     async with ka.ActorSystem("auth", transport) as system:
         await system.spawn(Recorder, name="rec")
-        other = NatsTransport(transport._urls, **transport._auth.kwargs())  # same creds
+        other = NatsTransport(transport._urls, options=transport.options)  # same creds
         async with ka.ActorSystem("auth", other) as client:
             assert await client.ref("rec").ask(Ping(1)) == 1
 
@@ -102,7 +102,8 @@ async def test_an_nkey_seed_works_and_a_client_without_it_is_refused(nkey_user, 
     caplog.set_level(logging.DEBUG)
     seed, server = nkey_user
     transport = NatsTransport(server.url, nkeys_seed=seed)
-    assert seed not in repr(transport) and seed not in repr(transport._auth)
+    assert seed not in repr(transport) and seed not in repr(transport.options)
+    assert seed not in repr(transport.options.auth)
     await _works(transport)
     error = await _refused(NatsTransport(server.url))
     assert "Authorization Violation" in str(error)
