@@ -25,6 +25,7 @@ from ..messages import (
     ActorCrashed,
     ActorError,
     ActorStopped,
+    ConfigError,
     KaizenError,
     MailboxFull,
     RestartIntensityExceeded,
@@ -34,7 +35,7 @@ from ._actor import Actor, ActorContext
 from ._letters import Letter, current_cell
 from ._mailbox import Mailbox
 from ._ref import ActorRef
-from ._strategy import Intensity, OneForOne, RestartType, Strategy
+from ._strategy import RESTART_TYPES, Intensity, OneForOne, RestartType, Strategy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -454,9 +455,10 @@ class ActorCell:
         restart: RestartType,
     ) -> ActorRef:
         """Start a child cell under this one and return its ref."""
-        if restart not in ("permanent", "transient", "temporary"):
-            raise ValueError(
-                f"restart must be 'permanent', 'transient' or 'temporary', got {restart!r}"
+        if restart not in RESTART_TYPES:
+            raise ConfigError(
+                f"restart must be 'permanent', 'transient' or 'temporary', got {restart!r}",
+                key="restart",
             )
         if self._stopping:
             raise ActorStopped(f"actor {self.name!r} is stopping and cannot spawn children")

@@ -7,6 +7,8 @@ from typing import Generic, TypeVar
 
 import anyio
 
+from ..messages import ConfigError
+
 __all__ = ["DEFAULT_MAILBOX_SIZE", "Mailbox"]
 
 T = TypeVar("T")
@@ -44,7 +46,7 @@ class Mailbox(Generic[T]):
 
     def __init__(self, size: int = DEFAULT_MAILBOX_SIZE) -> None:
         if size < 1:
-            raise ValueError(f"mailbox_size must be at least 1, got {size}")
+            raise ConfigError(f"mailbox_size must be at least 1, got {size}", key="mailbox_size")
         self.size = size
         self.items: deque[T] = deque()
         self.waiting: deque[_Sender[T]] | None = None

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from ..messages import ConfigError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -19,11 +21,15 @@ __all__ = [
     "OneForAll",
     "OneForOne",
     "RestForOne",
+    "RESTART_TYPES",
     "RestartType",
     "Strategy",
 ]
 
 RestartType = Literal["permanent", "transient", "temporary"]
+"""When a supervisor restarts a child: always, only after a crash, or never."""
+
+RESTART_TYPES: tuple[RestartType, ...] = ("permanent", "transient", "temporary")
 
 
 class Backoff(msgspec.Struct, frozen=True):
@@ -41,9 +47,13 @@ class Backoff(msgspec.Struct, frozen=True):
 
     def __post_init__(self) -> None:
         if self.min < 0 or self.max < self.min:
-            raise ValueError(f"Backoff needs 0 <= min <= max, got min={self.min} max={self.max}")
+            raise ConfigError(
+                f"Backoff needs 0 <= min <= max, got min={self.min} max={self.max}", key="backoff"
+            )
         if not 0 <= self.jitter <= 1:
-            raise ValueError(f"Backoff jitter is a fraction in [0, 1], got {self.jitter}")
+            raise ConfigError(
+                f"Backoff jitter is a fraction in [0, 1], got {self.jitter}", key="jitter"
+            )
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before restart number ``attempt`` (1-based)."""
@@ -70,9 +80,11 @@ class Strategy(msgspec.Struct, frozen=True):
 
     def __post_init__(self) -> None:
         if self.max_restarts < 0:
-            raise ValueError(f"max_restarts must be >= 0, got {self.max_restarts}")
+            raise ConfigError(
+                f"max_restarts must be >= 0, got {self.max_restarts}", key="max_restarts"
+            )
         if self.within <= 0:
-            raise ValueError(f"within must be > 0 seconds, got {self.within}")
+            raise ConfigError(f"within must be > 0 seconds, got {self.within}", key="within")
 
     def affected(self, children: list[Any], failed: Any) -> list[Any]:
         """The children to restart when ``failed`` fails, in start order."""
@@ -132,10 +144,11 @@ class ChildSpec(msgspec.Struct, frozen=True):
     mailbox_size: int | None = None
 
     def __post_init__(self) -> None:
-        if self.restart not in ("permanent", "transient", "temporary"):
-            raise ValueError(
+        if self.restart not in RESTART_TYPES:
+            raise ConfigError(
                 f"ChildSpec restart must be 'permanent', 'transient' or 'temporary', "
-                f"got {self.restart!r}"
+                f"got {self.restart!r}",
+                key="restart",
             )
 
 

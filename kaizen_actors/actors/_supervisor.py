@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..messages import ConfigError
 from ._actor import Actor, ActorContext
 from ._strategy import ChildSpec, OneForOne, Strategy
 
@@ -42,7 +43,9 @@ class Supervisor(Actor):
         self.supervisor_strategy = strategy if strategy is not None else OneForOne()  # type: ignore[misc]
         names = [spec.name for spec in self.children]
         if len(set(names)) != len(names):
-            raise ValueError(f"child names of a supervisor must be unique, got {names}")
+            raise ConfigError(
+                f"child names of a supervisor must be unique, got {names}", key="children"
+            )
 
     async def on_start(self, ctx: ActorContext) -> None:
         """Start the children in order; a child whose start fails fails the supervisor."""

@@ -114,8 +114,9 @@ class ActorSystem:
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
         if not name or any(c in name for c in " .*>\t\n"):
-            raise ValueError(
-                f"system name must be non-empty without spaces, '.', '*' or '>': {name!r}"
+            raise ConfigError(
+                f"system name must be non-empty without spaces, '.', '*' or '>': {name!r}",
+                key="name",
             )
         self.name = name
         self.transport = _make_transport(transport)

@@ -11,6 +11,8 @@ import threading
 from collections import deque
 from typing import Any, Protocol, runtime_checkable
 
+from ..messages import ConfigError
+
 __all__ = ["BufferMemory", "Memory", "resolve_memory"]
 
 
@@ -47,7 +49,7 @@ class BufferMemory:
 
     def __init__(self, window: int = 10) -> None:
         if window < 1:
-            raise ValueError(f"BufferMemory window must be at least 1, got {window}")
+            raise ConfigError(f"BufferMemory window must be at least 1, got {window}", key="window")
         self.window = window
         self._turns: deque[tuple[dict[str, str], dict[str, str]]] = deque(maxlen=window)
         self._lock = threading.Lock()
@@ -99,8 +101,6 @@ def resolve_memory(memory: Any) -> Memory | None:
         return BufferMemory(window=memory)
     if isinstance(memory, Memory):
         return memory
-    from ..messages import ConfigError
-
     raise ConfigError(
         f"memory: expected True, a window size or a memory object, got {memory!r}", key="memory"
     )

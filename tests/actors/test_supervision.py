@@ -184,3 +184,21 @@ async def test_children_of_a_supervisor_are_addressable_by_name() -> None:
         await tree(system, specs(log, "a", "b"), ka.OneForOne())
         assert sorted(system.actors()) == ["a", "b", "sup"]
         assert await system.ref("sup").ask(Which()) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("make", "key"),
+    [
+        (lambda: ka.OneForOne(max_restarts=-1), "max_restarts"),
+        (lambda: ka.OneForAll(within=0), "within"),
+        (lambda: ka.Backoff(min=2, max=1), "backoff"),
+        (lambda: ka.Backoff(jitter=2), "jitter"),
+        (lambda: ka.ChildSpec(lambda: Child("a", []), name="a", restart="often"), "restart"),
+        (lambda: ka.Supervisor(children=specs([], "a", "a")), "children"),
+        (lambda: ka.ActorSystem("no spaces"), "name"),
+    ],
+)
+async def test_bad_configuration_is_a_config_error_naming_its_key(make, key) -> None:
+    with pytest.raises(ka.ConfigError) as info:
+        make()
+    assert info.value.key == key and isinstance(info.value, ValueError)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.lowlevel
 
-from ...messages import ModelError
+from ...messages import ConfigError, ModelError
 from ..tools import ToolCall
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class ScriptedModel:
         name: str = "scripted",
     ) -> None:
         if replies is not None and respond is not None:
-            raise ValueError("ScriptedModel takes replies or respond, not both")
+            raise ConfigError("ScriptedModel takes replies or respond, not both", key="respond")
         self.name = name
         self.replies = None if replies is None else list(replies)
         self.respond = respond
