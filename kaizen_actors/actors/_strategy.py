@@ -59,7 +59,7 @@ class Backoff(msgspec.Struct, frozen=True):
         """Seconds to wait before restart number ``attempt`` (1-based)."""
         if self.min == 0:
             return 0.0
-        base = min(self.max, self.min * 2 ** max(0, attempt - 1))
+        base: float = min(self.max, self.min * 2 ** max(0, attempt - 1))
         return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
 
 

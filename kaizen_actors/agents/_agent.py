@@ -190,12 +190,39 @@ class Agent:
         self._workflow = build_workflow(self.key)
         self._built = self._workflow.build()
 
-    async def _compile_off_loop(self) -> None:
-        # Made inside a running loop before kailash was loaded: load it in a
-        # worker thread, then compile (a fraction of a millisecond).
-        await load_kailash()
+    async def prepare(self) -> None:
+        """Make the agent ready for its first turn without blocking the loop.
+
+        An agent made inside a running loop before kailash was loaded
+        compiles its workflow on first use: this loads kailash in a worker
+        thread, then compiles (a fraction of a millisecond). Turns call it
+        themselves; call it early to take that cost before the first turn.
+        """
         if self._built is None:
-            self._compile()
+            await load_kailash()
+            if self._built is None:
+                self._compile()
+
+    def request(
+        self,
+        values: dict[str, Any],
+        *,
+        run_id: str,
+        round: int = 0,
+        notes: tuple[str, ...] = (),
+        events: TurnEvents | None = None,
+        toolbox: Toolbox | None = None,
+    ) -> TurnRequest:
+        """The :class:`~._turn.TurnRequest` of a turn with validated inputs ``values``."""
+        return TurnRequest(
+            values,
+            self._program.inputs_to_json(values),
+            run_id=run_id,
+            round=round,
+            notes=notes,
+            events=events,
+            toolbox=toolbox,
+        )
 
     def __repr__(self) -> str:
         return f"Agent({self.name!r}, signature={self.signature.__name__}, model={self.model!r})"
@@ -271,21 +298,14 @@ class Agent:
                 for more than ``max_tool_calls`` tool calls.
 
         """
-        if self._built is None:
-            await self._compile_off_loop()  # before validating: kailash brings pydantic
+        await self.prepare()  # before validating: kailash brings pydantic
         values = self.signature.validate_inputs(inputs)
         run_id = run_id or new_run_id()
         events = None
         if on_event is not None:
             events = TurnEvents(on_event, run_id, self.name, seq, in_task=in_task)
-        request = TurnRequest(
-            values,
-            self._program.inputs_to_json(values),
-            run_id=run_id,
-            round=round,
-            notes=tuple(notes),
-            events=events,
-            toolbox=toolbox,
+        request = self.request(
+            values, run_id=run_id, round=round, notes=tuple(notes), events=events, toolbox=toolbox
         )
         return await self.run_turn(request)
 

@@ -145,7 +145,9 @@ class KaizenConfig:
 
     """
 
-    def __init__(self, data: Mapping[str, Any] | KaizenConfig | None = None, *, env: bool = True):
+    def __init__(
+        self, data: Mapping[str, Any] | KaizenConfig | None = None, *, env: bool = True
+    ) -> None:
         self._levels: dict[str, dict[str, Any]] = {name: {} for name in LEVELS}
         self._levels["defaults"] = dict(DEFAULTS)
         self._lock = threading.Lock()
@@ -153,7 +155,7 @@ class KaizenConfig:
             self._levels["framework"].update(_env_values())
         if isinstance(data, KaizenConfig):
             for name in LEVELS:
-                self._levels[name].update(data._levels[name])
+                self._levels[name].update(data._levels[name])  # noqa: SLF001 - same class
         elif data is not None:
             self.merge(data, level="framework")
 
@@ -201,7 +203,7 @@ class KaizenConfig:
         """
         if isinstance(other, KaizenConfig):
             for name in LEVELS[1:]:
-                for key, value in other._levels[name].items():
+                for key, value in other._levels[name].items():  # noqa: SLF001 - same class
                     self.set(key, value, level=name)
             return self
         if not isinstance(other, Mapping):

@@ -82,9 +82,9 @@ class Prediction:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Prediction):
-            return self._values == other._values
+            return bool(self._values == other._values)
         if isinstance(other, dict):
-            return self._values == other
+            return bool(self._values == other)
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]

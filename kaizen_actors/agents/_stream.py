@@ -15,7 +15,7 @@ from anyio.lowlevel import checkpoint
 from ..events import RunFailed, RunFinished, RunStarted, new_run_id
 from ..messages import error_type_name
 from ._channel import Channel
-from ._turn import TurnEvents, TurnRequest
+from ._turn import TurnEvents
 from .kailash._runtime import admit
 
 if TYPE_CHECKING:
@@ -55,12 +55,14 @@ class _TurnProducer:
         agent, run_id = self.agent, self.run_id
         try:
             try:
-                inputs = agent._program.inputs_to_json(self.values)
-                await self.put(RunStarted(run_id=run_id, seq=0, agent=agent.name, inputs=inputs))
+                events = TurnEvents(self.put, run_id, agent.name, 1, in_task=True)
+                request = agent.request(self.values, run_id=run_id, events=events)
+                started = RunStarted(
+                    run_id=run_id, seq=0, agent=agent.name, inputs=request.json_inputs
+                )
+                await self.put(started)
                 last: Event
                 try:
-                    events = TurnEvents(self.put, run_id, agent.name, 1, in_task=True)
-                    request = TurnRequest(self.values, inputs, run_id=run_id, events=events)
                     result = await agent.run_turn(request, admitted=True)
                 except Exception as exc:
                     self.error = exc
@@ -126,8 +128,7 @@ class AgentStream:
             raise StopAsyncIteration
         producer = self._producer
         if self._task is None:
-            if self.agent._built is None:  # before admit(): the gate spreads the first runs
-                await self.agent._compile_off_loop()
+            await self.agent.prepare()  # before admit(): the gate spreads the first runs
             await admit()
             # Kailash is asyncio-only, so the producer is an asyncio task; it
             # is cancelled and awaited by aclose().

@@ -30,7 +30,8 @@ class Worker(ka.Actor):
     async def receive(self, message: Any, ctx: ka.ActorContext) -> int:
         if message < 0:
             raise ValueError(f"{self.name} cannot square {message}")
-        return message * message
+        square: int = message * message
+        return square
 
 
 async def run_actors_demo(say: Any, *, seed: int = 7) -> None:

@@ -89,7 +89,7 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     The parser's default ``func`` is :func:`run_serve` (``args -> exit code``).
     """
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "serve",
         help="run a supervisor tree as a NATS service",
         description=DESCRIPTION,

@@ -227,7 +227,8 @@ class Team:
         # propagates as itself, not wrapped in an exception group.
         self._running = False
         tg, system = self._tg, self.system
-        assert tg is not None and system is not None
+        assert tg is not None
+        assert system is not None
         tg.cancel_scope.cancel()  # runs still streaming
         try:
             await tg.__aexit__(None, None, None)

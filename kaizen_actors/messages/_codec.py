@@ -85,11 +85,12 @@ def decode(data: bytes | bytearray | memoryview) -> Message:
     """
     decoder = message_decoder()
     try:
-        return decoder.decode(data)
+        message: Message = decoder.decode(data)
     except DECODE_FAILURES as exc:
         raise DecodeError(f"cannot decode message: {decode_failure(exc)}") from exc
     except TypeError as exc:
         raise DecodeError(f"cannot decode message from {type(data).__name__}: {exc}") from exc
+    return message
 
 
 def decode_failure(exc: BaseException) -> str:

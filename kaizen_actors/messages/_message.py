@@ -21,7 +21,9 @@ _decoder: msgspec.msgpack.Decoder[Any] | None = None
 class _MessageMeta(msgspec.StructMeta):
     """Registers each ``Message`` subclass by its tag once msgspec has set the tag."""
 
-    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any):
+    def __new__(
+        mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> _MessageMeta:
         cls = super().__new__(mcls, name, bases, namespace, **kwargs)
         if any(isinstance(base, _MessageMeta) for base in bases):
             _register(cls)

@@ -132,7 +132,7 @@ class ReplySlot:
         """
         if self.done:
             return self._outcome()
-        loop = asyncio._get_running_loop()
+        loop = asyncio._get_running_loop()  # noqa: SLF001 - None (not an error) under trio
         try:
             if loop is not None:
                 expired = await self._wait_asyncio(loop, timeout)

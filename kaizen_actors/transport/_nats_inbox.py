@@ -189,7 +189,8 @@ class ReplyInbox:
 
     async def _wait_with_events(self, pending: _Pending, on_event: EventSink) -> Any:
         events, grant = pending.events, pending.grant
-        assert events is not None and grant is not None
+        assert events is not None
+        assert grant is not None
         future = pending.future
         loop = future.get_loop()
         while True:

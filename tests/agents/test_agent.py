@@ -153,9 +153,13 @@ async def test_plain_text_streams_word_by_word() -> None:
 async def test_a_failing_stream_ends_with_run_failed_then_raises() -> None:
     agent = Agent("solver", signature=Answer, model=ScriptedModel(["x", "y", "z"]))
     seen: list[Any] = []
-    with pytest.raises(ka.OutputParseError):
+
+    async def read_all() -> None:
         async for event in agent.stream(question="q"):
             seen.append(event)
+
+    with pytest.raises(ka.OutputParseError):
+        await read_all()
     assert isinstance(seen[-1], RunFailed)
     assert seen[-1].error_type.endswith("OutputParseError")
     assert [e.seq for e in seen] == list(range(len(seen)))

@@ -116,7 +116,7 @@ def running_loop() -> asyncio.AbstractEventLoop:
             needs asyncio; under anyio use the asyncio backend).
 
     """
-    loop = asyncio._get_running_loop()
+    loop = asyncio._get_running_loop()  # noqa: SLF001 - None, not an exception, without a loop
     if loop is None:
         raise RuntimeError(
             "kaizen-actors agents run on asyncio (Kailash's runtime is asyncio-only); "
@@ -224,6 +224,7 @@ async def run_workflow(workflow: Any, inputs: dict[str, Any]) -> dict[str, Any]:
         WorkflowExecutionError: (Kailash's) when a node failed.
 
     """
+    results: dict[str, Any]
     results, _kailash_run_id = await shared_runtime().execute_workflow_async(workflow, inputs)
     return results
 

@@ -92,8 +92,8 @@ class ModelCall:
         return f"<ModelCall {self.model} agent={self.agent!r} messages={len(self.messages)}>"
 
 
-def _call_model(message: Any, ctx: ActorContext) -> Awaitable[Any]:
-    return message._run()
+def _call_model(message: ModelCall, ctx: ActorContext) -> Awaitable[ModelReply]:
+    return message._run()  # noqa: SLF001 - the end of the chain runs the call it was given
 
 
 _chains: weakref.WeakKeyDictionary[Any, CallNext | None] = weakref.WeakKeyDictionary()

@@ -107,7 +107,8 @@ def resolve_model(model: Any, *, params: dict[str, Any] | None = None) -> ChatMo
 
         return Model(model, **(params or {}))
     if callable(getattr(model, "stream", None)):
-        return model
+        chat: ChatModel = model
+        return chat
     raise ConfigError(
         f"model: expected a litellm model name, ka.Model or ka.ScriptedModel, got {model!r}",
         key="model",

@@ -322,7 +322,8 @@ def _collect_fields(cls: type) -> tuple[dict[str, FieldSpec], dict[str, FieldSpe
             continue
         marker = cls.__dict__.get(name, _MISSING)
         if not isinstance(marker, _FieldMarker):
-            if typing.get_origin(ann) is ClassVar or str(ann).startswith("ClassVar"):
+            origin: object = typing.get_origin(ann)
+            if origin is ClassVar or str(ann).startswith("ClassVar"):
                 continue
             raise SignatureError(
                 f"{cls.__qualname__}.{name}: declare fields as "

@@ -289,7 +289,8 @@ class MCPConnection:
             errlog.seek(0, os.SEEK_END)
             size = errlog.tell()
             errlog.seek(max(0, size - _STDERR_TAIL))
-            return errlog.read()
+            tail: str = errlog.read()
+            return tail
 
         try:
             text = await anyio.to_thread.run_sync(read)
