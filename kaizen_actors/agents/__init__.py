@@ -19,7 +19,7 @@ Where things live
 - ``kailash/``: the shared Kailash runtime and the agent's node and workflow.
 - top level: :class:`Agent` (``_agent``), its stream (``_stream``), one turn
   (``_program``), the agent actor and its messages (``_actor``, ``_tasks``),
-  memory (``_memory``), the event buffer (``_channel``), the seed's API
+  memory (``_memory``), the seed's API
   (``_kaizen``).
 
 Contract for the coordination layer (running agent turns in an ActorSystem)

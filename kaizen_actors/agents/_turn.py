@@ -22,7 +22,7 @@ __all__ = ["TurnEvents", "TurnOutcome", "TurnRequest"]
 
 
 class TurnEvents:
-    """Makes a turn's events, numbered gap-free from ``seq``, and awaits ``sink`` with each.
+    """Makes a turn's events and awaits ``sink`` with each.
 
     Args:
         sink: awaited with every event of the turn.
@@ -33,10 +33,13 @@ class TurnEvents:
             task (an actor's ``ctx.emit``, a stream's buffer); the turn then
             checks for cancellation more cheaply per token
             (:class:`~.kailash._runtime.CancelProbe`).
+        stamped: number the events (``run_id``, ``seq`` from ``seq``); a
+            stream that stamps what it hands out passes ``False``, so each
+            event is stamped once.
 
     """
 
-    __slots__ = ("agent", "in_task", "run_id", "seq", "sink")
+    __slots__ = ("agent", "in_task", "run_id", "seq", "sink", "token")
 
     def __init__(
         self,
@@ -46,12 +49,17 @@ class TurnEvents:
         seq: int = 0,
         *,
         in_task: bool = True,
+        stamped: bool = True,
     ) -> None:
         self.sink = sink
-        self.run_id = run_id
+        self.run_id = run_id if stamped else ""
         self.agent = agent
         self.seq = seq
         self.in_task = in_task
+        self.token: Callable[[str, str], Awaitable[None]] = (
+            self._stamped_token if stamped else self._token
+        )
+        """``await token(field, text)``: a ``Token`` of output field ``field``."""
 
     async def emit(self, event: Event) -> None:
         """Stamp ``event`` with the run, the agent and the next ``seq``; hand it to the sink."""
@@ -63,11 +71,13 @@ class TurnEvents:
         """``AgentStarted``."""
         await self.emit(AgentStarted(round=round, inputs=inputs))
 
-    async def token(self, field: str, text: str) -> None:
-        """A ``Token`` of output field ``field``."""
+    async def _stamped_token(self, field: str, text: str) -> None:
         event = Token(run_id=self.run_id, seq=self.seq, agent=self.agent, text=text, field=field)
         self.seq += 1
         await self.sink(event)
+
+    async def _token(self, field: str, text: str) -> None:
+        await self.sink(Token(agent=self.agent, text=text, field=field))
 
     async def tool(self, result: ToolResult) -> None:
         """``ToolCalled`` for a finished tool call."""

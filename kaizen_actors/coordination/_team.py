@@ -250,9 +250,11 @@ class Team:
 
     # -- runs ---------------------------------------------------------------------------
 
-    def _new_run(self, inputs: dict[str, Any], sink: Sink | None = None) -> Run:
+    def _new_run(
+        self, inputs: dict[str, Any], run_id: str | None = None, sink: Sink | None = None
+    ) -> Run:
         return Run(
-            run_id=new_run_id(),
+            run_id=run_id or new_run_id(),
             pattern=self.pattern,
             inputs=inputs,
             members=self.members,

@@ -9,8 +9,8 @@ import anyio.lowlevel
 import pytest
 
 from kaizen_actors.agents import Agent, AgentStream
-from kaizen_actors.agents._channel import Channel
 from kaizen_actors.events import RunFinished, RunStarted, Token
+from kaizen_actors.events._channel import Channel
 
 from .test_agent import Eager, SlowModel
 

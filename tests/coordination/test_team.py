@@ -168,7 +168,7 @@ async def test_a_slow_consumer_applies_backpressure_with_bounded_memory(transpor
         # replies; over NATS each agent may also have its event window in flight.
         in_flight = 0 if transport == "local" else 2 * DEFAULT_WINDOW
         assert produced < 16 + 2 * 4 + in_flight
-        buffered = len(events._events)
+        buffered = len(events._producer.events)
         assert buffered <= 16
         rest = [e async for e in events]
     assert isinstance(first, RunStarted)

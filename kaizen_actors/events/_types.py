@@ -1,12 +1,4 @@
-"""Run events: what agents emit while they work and what teams stream.
-
-Every event is a tagged ``msgspec.Struct`` with ``run_id``, ``seq`` and
-``agent``. Within one run ``seq`` counts from 0 without gaps, so a consumer
-that reconnects can resume after the last ``seq`` it saw. Events cross the
-wire with :func:`encode_event` / :func:`decode_event`.
-
-Version added: 0.1
-"""
+"""The run events themselves: tagged msgspec structs, their codec, usage, run ids."""
 
 from __future__ import annotations
 
@@ -15,9 +7,9 @@ from typing import Any, Union
 
 import msgspec
 
-from .messages._codec import DECODE_FAILURES, ENCODE_FAILURES, decode_failure, encode_failure
-from .messages._errors import DecodeError
-from .messages._message import TAG_FIELD
+from ..messages._codec import DECODE_FAILURES, ENCODE_FAILURES, decode_failure, encode_failure
+from ..messages._errors import DecodeError
+from ..messages._message import TAG_FIELD
 
 __all__ = [
     "AgentFinished",
@@ -32,6 +24,7 @@ __all__ = [
     "Usage",
     "Vote",
     "decode_event",
+    "add_costs",
     "encode_event",
     "new_run_id",
 ]
