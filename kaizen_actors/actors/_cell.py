@@ -7,7 +7,8 @@ only while its mailbox holds messages; an idle actor holds no task.
 
 Failures travel as system messages: a crashing child suspends itself and
 posts ``("failed", child, error)`` to its parent, which handles system
-messages before its own mail and applies its strategy, as OTP supervisors do.
+messages before its own mail and applies its strategy, as OTP supervisors do
+(:mod:`._restarts`).
 """
 
 from __future__ import annotations
@@ -28,18 +29,19 @@ from ..messages import (
     ConfigError,
     KaizenError,
     MailboxFull,
-    RestartIntensityExceeded,
     error_type_name,
 )
 from ._actor import Actor, ActorContext
 from ._letters import Letter, current_cell
 from ._mailbox import Mailbox
 from ._ref import ActorRef
-from ._strategy import RESTART_TYPES, Intensity, OneForOne, RestartType, Strategy
+from ._restarts import child_ended
+from ._strategy import RESTART_TYPES, OneForOne, RestartType, Strategy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ._strategy import Intensity
     from ._system import ActorSystem
 
 __all__ = ["ActorCell"]
@@ -209,7 +211,7 @@ class ActorCell:
                 self._scope = scope
                 while True:
                     if self._system_queue:
-                        await self._handle_system(*self._system_queue.popleft())
+                        await child_ended(self, *self._system_queue.popleft())
                         continue
                     if self._suspended or self._stopping:
                         break
@@ -335,46 +337,7 @@ class ActorCell:
         else:
             self.parent.post_system("exited", self, None)
 
-    # -- supervision (runs in the parent's drain task) ------------------------------
-
-    async def _handle_system(self, kind: str, child: ActorCell, exc: BaseException | None) -> None:
-        if child not in self.children or child._stopping:
-            return
-        if child.restart == "temporary" or (kind == "exited" and child.restart == "transient"):
-            reason = "crashed (temporary child)" if kind == "failed" else "stopped itself"
-            await child.stop(reason)
-            return
-        strategy = self.strategy
-        if self._intensity is None:
-            self._intensity = Intensity()
-        count = self._intensity.add(anyio.current_time(), strategy)
-        if count > strategy.max_restarts:
-            await self._give_up(child, exc, strategy)
-            return
-        group = strategy.affected(self.children, child)
-        for cell in reversed(group):
-            await cell._terminate()
-        delay = strategy.backoff.delay(count)
-        if delay > 0:
-            await anyio.sleep(delay)
-        for cell in group:
-            if cell.restart == "temporary" and cell is not child:
-                await cell.stop("sibling failed (temporary child)")
-            elif not cell._stopping:
-                await cell._restart()
-
-    async def _give_up(
-        self, child: ActorCell, exc: BaseException | None, strategy: Strategy
-    ) -> None:
-        cause = f"{error_type_name(exc)}: {exc}" if exc is not None else "a normal exit"
-        error = RestartIntensityExceeded(
-            f"supervisor {self.name!r} gave up: more than {strategy.max_restarts} restarts within "
-            f"{strategy.within:g} s; the last was {child.name!r} after {cause}"
-        )
-        logger.error("%s", error)
-        for cell in reversed(self.children):
-            await cell.stop("its supervisor gave up")
-        self._fail(error)
+    # -- supervision (runs in the parent's drain task; see _restarts) ----------------
 
     async def _terminate(self) -> None:
         """End the current instance (cancelling its handler) but keep the cell and mailbox."""
