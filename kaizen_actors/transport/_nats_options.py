@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import ssl
     from collections.abc import Sequence
 
-__all__ = ["NatsOptions"]
+__all__ = ["NatsOptions", "OptionAttributes"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -93,3 +93,71 @@ class NatsOptions:
         """Every secret these options hold (credentials, signing keys), to mask in texts."""
         keys = self.signing_keys.secrets if self.signing_keys is not None else ()
         return self.auth.secrets + keys
+
+
+class OptionAttributes:
+    """A transport's options as read-only attributes (all of them are in ``options``)."""
+
+    __slots__ = ()
+
+    options: NatsOptions
+
+    @property
+    def durable(self) -> bool:
+        """Whether tells and asks go through a JetStream work queue."""
+        return self.options.durable
+
+    @property
+    def ack_wait(self) -> float:
+        """``durable`` only: seconds without an ack after which JetStream redelivers."""
+        return self.options.ack_wait
+
+    @property
+    def prefetch(self) -> int:
+        """``durable`` only: messages a worker takes ahead per actor."""
+        return self.options.prefetch
+
+    @property
+    def max_frame_size(self) -> int:
+        """The largest frame sent or accepted, as configured (see :attr:`frame_limit`)."""
+        return self.options.max_frame_size
+
+    @property
+    def connection_name(self) -> str | None:
+        """The connection name shown in NATS monitoring (``name=``)."""
+        return self.options.name
+
+    @property
+    def max_pending(self) -> int:
+        """Per-actor bound of messages buffered in the NATS client."""
+        return self.options.max_pending
+
+    @property
+    def max_pending_bytes(self) -> int:
+        """Per-actor bound of bytes buffered in the NATS client."""
+        return self.options.max_pending_bytes
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds to wait for the first connection."""
+        return self.options.connect_timeout
+
+    @property
+    def service_enabled(self) -> bool:
+        """Whether this transport answers the NATS service API (``service=``)."""
+        return self.options.service
+
+    @property
+    def reconnect_wait(self) -> float:
+        """Seconds between reconnection attempts."""
+        return self.options.reconnect_wait
+
+    @property
+    def event_window(self) -> int:
+        """Events of one ask a handler here may have in flight."""
+        return self.options.event_window
+
+    @property
+    def event_credit_timeout(self) -> float:
+        """Seconds a handler waits for credit before its ``ctx.emit`` raises."""
+        return self.options.event_credit_timeout

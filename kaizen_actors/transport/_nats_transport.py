@@ -24,7 +24,7 @@ from ._frames import DEFAULT_MAX_FRAME, encode_envelope
 from ._nats_connection import connect
 from ._nats_flow import DEFAULT_WINDOW
 from ._nats_inbox import ReplyInbox
-from ._nats_options import NatsOptions
+from ._nats_options import NatsOptions, OptionAttributes
 from ._nats_serving import Inbound
 from ._nats_shim import flush_pending, publish_nowait
 from ._nats_signing import HEADER, HEADER_BYTES
@@ -64,7 +64,7 @@ logger = logging.getLogger("kaizen_actors.nats")
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(NatsOptions) if f.init}
 
 
-class NatsTransport(Transport):
+class NatsTransport(Transport, OptionAttributes):
     """Connects actor systems through a NATS server (nats-py, asyncio only).
 
     ``tell`` is a NATS publish, ``ask`` a publish with a reply subject on one
@@ -75,38 +75,8 @@ class NatsTransport(Transport):
     (from the server's "no responders" status) when nobody serves the name,
     and cancelling the asker cancels the remote handler.
 
-    Backpressure: a tell cannot see the remote mailbox. The receiving side
-    puts each message in the actor's mailbox, waiting while it is full; while
-    it waits, NATS buffers further messages for that actor in the
-    subscription's pending queue, up to ``max_pending`` messages or
-    ``max_pending_bytes``. Past that the NATS client drops them (slow consumer):
-    each dropped message is recorded in the receiver's dead letters and its
-    sender gets an error (an ask raises ``MailboxFull`` at once; a tell's
-    sender records a dead letter). Memory stays bounded. (nats-py parses a
-    whole read batch before the subscription's task runs, so a burst can
-    overflow the queue before the actor has taken its first messages off it.) A ``tell`` to a name
-    nobody serves is recorded in the sender's dead letters when the server's
-    "no responders" status comes back (one round trip later).
-
-    Connection loss: the client reconnects on its own, forever, and
-    re-subscribes. Asks waiting for a reply when the connection drops fail at
-    once with ``TransportError``; asks sent while disconnected are buffered
-    and either get their reply after the reconnect or ``AskTimeout``. A
-    worker process that dies while handling an ask: without ``durable`` the
-    asker gets ``AskTimeout`` at its deadline; with ``durable=True`` the
-    message is redelivered to another worker and the asker gets one reply.
-
-    Strangers on the same server: reply subjects, ask ids and tell status
-    subjects are random (96 bits each), and only the asker can cancel its
-    ask. With ``signing_key`` every frame of the namespace is signed
-    (HMAC-SHA256 with a key id, :mod:`kaizen_actors.transport._nats_signing`);
-    a frame without a valid signature is dropped, counted in
-    ``statistics.bad_signatures`` and dead-lettered, so a client without the
-    key can neither forge a reply nor inject a tell, an ask, an event or a
-    cancel. It can still read what it may subscribe to, replay a signed frame
-    unchanged, and fake the server's "no responders" status (which is
-    unsigned): server permissions stop those
-    (``examples/distributed/nats-permissions.conf``).
+    Backpressure, connection loss and strangers on the same server are
+    described in :mod:`kaizen_actors.transport.nats`.
 
     Args:
         url: server URL(s), ``nats://host:4222``, ``tls://...``, comma-separated
@@ -237,68 +207,6 @@ class NatsTransport(Transport):
         self._closed = False
         self._durable: DurableQueue | None = None
         self._service: ServiceHandle | None = None
-
-    # -- options (read-only; all of them are in :attr:`options`) -----------------------
-
-    @property
-    def durable(self) -> bool:
-        """Whether tells and asks go through a JetStream work queue."""
-        return self.options.durable
-
-    @property
-    def ack_wait(self) -> float:
-        """``durable`` only: seconds without an ack after which JetStream redelivers."""
-        return self.options.ack_wait
-
-    @property
-    def prefetch(self) -> int:
-        """``durable`` only: messages a worker takes ahead per actor."""
-        return self.options.prefetch
-
-    @property
-    def max_frame_size(self) -> int:
-        """The largest frame sent or accepted, as configured (see :attr:`frame_limit`)."""
-        return self.options.max_frame_size
-
-    @property
-    def connection_name(self) -> str | None:
-        """The connection name shown in NATS monitoring (``name=``)."""
-        return self.options.name
-
-    @property
-    def max_pending(self) -> int:
-        """Per-actor bound of messages buffered in the NATS client."""
-        return self.options.max_pending
-
-    @property
-    def max_pending_bytes(self) -> int:
-        """Per-actor bound of bytes buffered in the NATS client."""
-        return self.options.max_pending_bytes
-
-    @property
-    def connect_timeout(self) -> float:
-        """Seconds to wait for the first connection."""
-        return self.options.connect_timeout
-
-    @property
-    def service_enabled(self) -> bool:
-        """Whether this transport answers the NATS service API (``service=``)."""
-        return self.options.service
-
-    @property
-    def reconnect_wait(self) -> float:
-        """Seconds between reconnection attempts."""
-        return self.options.reconnect_wait
-
-    @property
-    def event_window(self) -> int:
-        """Events of one ask a handler here may have in flight."""
-        return self.options.event_window
-
-    @property
-    def event_credit_timeout(self) -> float:
-        """Seconds a handler waits for credit before its ``ctx.emit`` raises."""
-        return self.options.event_credit_timeout
 
     # -- lifecycle -------------------------------------------------------------------
 
