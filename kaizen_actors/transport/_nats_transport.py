@@ -152,27 +152,8 @@ class NatsTransport(Transport, OptionAttributes):
         signing_key: str | bytes | Sequence[str | bytes] | None = None,
         options: NatsOptions | None = None,
     ) -> None:
-        keywords: dict[str, Any] = {
-            "token": token,
-            "user": user,
-            "password": password,
-            "nkeys_seed": nkeys_seed,
-            "creds": creds,
-            "tls": tls,
-            "durable": durable,
-            "ack_wait": ack_wait,
-            "prefetch": prefetch,
-            "max_frame_size": max_frame_size,
-            "name": name,
-            "max_pending": max_pending,
-            "max_pending_bytes": max_pending_bytes,
-            "connect_timeout": connect_timeout,
-            "service": service,
-            "reconnect_wait": reconnect_wait,
-            "event_window": event_window,
-            "event_credit_timeout": event_credit_timeout,
-            "signing_key": signing_key,
-        }
+        given = locals()
+        keywords: dict[str, Any] = {key: given[key] for key in _DEFAULTS}  # the option keywords
         if options is None:
             options = NatsOptions(**keywords)
         else:
