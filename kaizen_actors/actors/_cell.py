@@ -32,7 +32,7 @@ from ..messages import (
     error_type_name,
 )
 from ._actor import Actor, ActorContext
-from ._letters import Letter, current_cell
+from ._letters import Letter, current_cell, current_headers
 from ._mailbox import Mailbox
 from ._ref import ActorRef
 from ._restarts import child_ended
@@ -252,6 +252,8 @@ class ActorCell:
         ctx = self.ctx
         ctx._letter = letter
         chain = self.system._chain
+        headers = letter.headers
+        token = current_headers.set(headers) if headers is not None else None
         try:
             if chain is None:
                 result = await self.instance.receive(letter.message, ctx)  # type: ignore[union-attr]
@@ -263,6 +265,8 @@ class ActorCell:
             return
         finally:
             ctx._letter = None
+            if token is not None:
+                current_headers.reset(token)
         self._current = None
         if reply is None:
             return

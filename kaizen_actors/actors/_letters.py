@@ -27,6 +27,15 @@ __all__ = [
 current_cell: ContextVar[Any] = ContextVar("kaizen_actors_current_cell", default=None)
 """The actor cell whose handler runs in this task: the sender of what the task sends."""
 
+current_headers: ContextVar[dict[str, str] | None] = ContextVar(
+    "kaizen_actors_current_headers", default=None
+)
+"""The headers of the message whose handler runs (or made this task): what its sends carry.
+
+Set only while a letter with headers is handled, so a letter without them
+costs nothing; a task started by a handler keeps the headers of the message
+it was started for, not those of whatever message the actor handles later."""
+
 
 class Letter:
     """A message on its way through a mailbox, with who sent it and where replies go.
@@ -106,8 +115,7 @@ def outgoing(headers: Mapping[str, str] | None) -> tuple[str | None, dict[str, s
     cell = current_cell.get()
     if cell is None:
         return None, check_headers(headers) if headers else None
-    letter = cell._current
-    inherited = letter.headers if letter is not None else None
+    inherited = current_headers.get()
     if not headers:
         return cell.name, inherited
     if inherited is None:

@@ -324,7 +324,7 @@ class Agent:
         events = request.events
         if events is not None:
             await events.started(request.round, request.json_inputs)
-        output, outcome = await run_turn(self._built, request)
+        output, outcome = await run_turn(self.key, self._built, request)
         result = AgentResult(
             output=Prediction(outcome.values),
             output_dict=output,

@@ -211,8 +211,10 @@ class Program:
         """
         events = request.events
         on_token = events.token if events is not None else None
-        cancel_pending = CancelProbe(thorough=events is not None and not events.in_task)
         around = around_model()
+        # Middleware may set deadlines around a model call: check them each token.
+        thorough = events is not None and (not events.in_task or around is not None)
+        cancel_pending = CancelProbe(thorough=thorough)
         agent = self.key.split("#")[0]
         while True:
             messages = base + transcript

@@ -92,6 +92,15 @@ class Channel(Generic[T]):
             _wake_one(self._getters)
         return True
 
+    def force(self, item: T) -> None:
+        """Append ``item`` even past the size (one last item: a stream's closing event).
+
+        Dropped if the consumer is gone.
+        """
+        if not self._closed:
+            self._items.append(item)
+            _wake_one(self._getters)
+
     def end(self) -> None:
         """No more items will come: consumers get ``EndOfStream`` after the last one."""
         self._ended = True

@@ -90,21 +90,29 @@ class _Producer:
                 except anyio.get_cancelled_exc_class():
                     # Cancelled from outside (its team exited): a reader still
                     # reading gets a last RunFailed; an abandoned stream's is dropped.
-                    self.events.offer(
-                        RunFailed(
-                            run_id=self.run_id,
-                            agent=self.agent,
-                            reason="cancelled",
-                            error="the run was cancelled",
-                            error_type="Cancelled",
-                        )
-                    )
+                    self._last(reason="cancelled", error="the run was cancelled", kind="Cancelled")
+                    raise
+                except BaseException as exc:  # KeyboardInterrupt, SystemExit: passed on
+                    self.error = exc
+                    self._last(reason="error", error=str(exc), kind=type(exc).__name__)
                     raise
         finally:
-            self.events.end()
-            self.done.set()
-            if self.on_end is not None:
-                self.on_end()
+            self.finished()
+
+    def finished(self) -> None:
+        """The run is over (or never started): end the buffer and tell who waits."""
+        if self.done.is_set():
+            return
+        self.events.end()
+        self.done.set()
+        if self.on_end is not None:
+            self.on_end()
+
+    def _last(self, *, reason: str, error: str, kind: str) -> None:
+        event = RunFailed(
+            run_id=self.run_id, agent=self.agent, reason=reason, error=error, error_type=kind
+        )
+        self.events.force(event)  # the last event goes in even when the buffer is full
 
 
 class EventStream:
@@ -170,21 +178,28 @@ class EventStream:
 
     async def _start(self) -> None:
         self._started = True
-        if self._prepare is not None:
-            await self._prepare()
         producer, produce = self._producer, self._produce
+        try:
+            if self._prepare is not None:
+                await self._prepare()
+        except BaseException:  # the run never starts: the stream is over
+            self._closed = True
+            producer.finished()
+            raise
         sink = self.sink
 
         async def run() -> None:
             await producer.run(lambda: produce(sink))
 
         if self._spawn is None:
-            self._task = asyncio.get_running_loop().create_task(run())  # kept while we are
+            task = self._task = asyncio.get_running_loop().create_task(run())  # kept while we are
+            task.add_done_callback(_retrieved)  # its error is the stream's ``error``
         else:
             try:
                 self._spawn(run, f"run {self.run_id}")
-            except BaseException:  # e.g. its task group has ended
-                producer.events.end()
+            except BaseException:  # e.g. its task group has ended: the stream is over
+                self._closed = True
+                producer.finished()
                 raise
         if self._on_start is not None:
             self._on_start()
@@ -263,3 +278,9 @@ class EventStream:
         # Abandoned without aclose(): cancel its run (synchronous calls only).
         if getattr(self, "_producer", None) is not None:
             self._stop()
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    """Mark the run task's exception retrieved: the stream reports it (``error``)."""
+    if not task.cancelled():
+        task.exception()

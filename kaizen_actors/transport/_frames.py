@@ -157,6 +157,7 @@ def error_reply(error: BaseException) -> bytes:
     Never raises: text that cannot be encoded (a lone surrogate in an
     exception's message) is sent with the offending characters replaced.
     """
+    text = _text_of(error)
     if isinstance(error, ActorCrashed):
         frame = ReplyFrame(
             error_kind="crashed",
@@ -165,19 +166,24 @@ def error_reply(error: BaseException) -> bytes:
             retryable=error.retryable,
         )
     elif isinstance(error, ActorStopped):
-        frame = ReplyFrame(error_kind="stopped", error_message=str(error))
+        frame = ReplyFrame(error_kind="stopped", error_message=text)
     elif isinstance(error, ActorNotFound):
-        frame = ReplyFrame(error_kind="not_found", error_message=str(error))
+        frame = ReplyFrame(error_kind="not_found", error_message=text)
     else:
-        frame = ReplyFrame(
-            error_kind="error", error_type=type(error).__name__, error_message=str(error)
-        )
+        frame = ReplyFrame(error_kind="error", error_type=type(error).__name__, error_message=text)
     try:
         return _encoder.encode(frame)
     except ValueError:  # a lone surrogate in the text
         frame.error_type = _printable(frame.error_type)
         frame.error_message = _printable(frame.error_message)
         return _encoder.encode(frame)
+
+
+def _text_of(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # an exception whose __str__ raises: its type must do
+        return type(error).__name__
 
 
 def _printable(text: str) -> str:

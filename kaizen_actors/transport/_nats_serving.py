@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -66,6 +67,8 @@ OnDone: TypeAlias = "Callable[[BaseException | None, str, bytes], None]"
 """``on_done(error, reply_subject, reply_frame)``: publishes the reply itself (durable queue)."""
 
 logger = logging.getLogger("kaizen_actors.nats")
+
+_CANCELS_KEPT = 4096
 
 
 class RemoteReply:
@@ -197,6 +200,9 @@ class Inbound:
         self._redact = redact
         self.subs: dict[str, Subscription] = {}
         self.inflight: dict[str, RemoteReply] = {}
+        self.cancelled: OrderedDict[str, None] = OrderedDict()
+        """Reply subjects of asks cancelled before they reached a mailbox (the last 4,096):
+        a request still in the client's pending queue when its cancel came."""
         self.flows: dict[str, EventFlow] = {}
         self.refusing: str | None = None
         self._flushes: set[asyncio.Task[Any]] = set()
@@ -324,6 +330,13 @@ class Inbound:
         """
         transport = self.transport
         reply: RemoteReply | None
+        if reply_to and self.cancelled and self.cancelled.pop(reply_to, 0) is None:
+            transport.dead_letter(
+                message, recipient=name, reason="its asker cancelled it before it was handled"
+            )
+            if on_done is not None:
+                on_done(None, "", b"")
+            return
         if ask_id is not None and reply_to:
             reply = self.inflight[reply_to] = RemoteReply(self, name, reply_to, on_done)
         elif on_done is not None:
@@ -386,9 +399,16 @@ class Inbound:
         if self.transport.rejects(msg, "cancel"):
             return
         subject = cancelled_reply(msg.data)
-        reply = self.inflight.get(subject) if subject is not None else None
+        if subject is None:
+            return
+        reply = self.inflight.get(subject)
         if reply is not None:
             reply.cancel()
+            return
+        cancelled = self.cancelled  # not here yet: still queued, or served by another system
+        cancelled[subject] = None
+        if len(cancelled) > _CANCELS_KEPT:
+            cancelled.popitem(last=False)
 
     # -- overload -------------------------------------------------------------------------
 

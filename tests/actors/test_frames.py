@@ -113,3 +113,12 @@ def test_a_frame_whose_headers_are_not_text_is_a_decode_error() -> None:
     frame = msgspec.msgpack.encode(["rec", body, None, None, None, {"trace": 7}])
     with pytest.raises(ka.DecodeError, match="malformed frame"):
         decode_envelope(frame)
+
+
+def test_an_error_whose_text_raises_still_makes_a_reply() -> None:
+    class Rude(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no text for you")
+
+    with pytest.raises(ka.KaizenError, match="Rude"):
+        decode_reply(error_reply(Rude()))

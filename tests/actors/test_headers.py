@@ -234,3 +234,48 @@ def test_bad_middleware_is_a_config_error_naming_the_key(middleware: Any, match:
     with pytest.raises(ka.ConfigError, match=match) as info:
         ka.ActorSystem("mw-bad", middleware=middleware)
     assert info.value.key == "middleware"
+
+
+class Later(ka.Actor):
+    """On ``Ping(1)`` starts a task that waits, then tells ``sink`` from it."""
+
+    def __init__(self, go: Any) -> None:
+        self.go = go
+        self.tasks: list[Any] = []
+
+    async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+        if message.n == 1:
+            import asyncio
+
+            async def later() -> None:
+                await self.go.wait()
+                await ctx.system.ref("sink").tell(Relay())
+
+            self.tasks.append(asyncio.get_running_loop().create_task(later()))
+        return None
+
+
+async def test_a_task_started_by_a_handler_keeps_the_headers_of_its_own_message(
+    anyio_backend: str, wire: str
+) -> None:
+    if anyio_backend != "asyncio":
+        pytest.skip("the handler starts an asyncio task")
+    import anyio
+
+    go = anyio.Event()
+    async with ka.ActorSystem() as system:
+        await system.spawn(Hop, name="sink")
+        ref = await system.spawn(lambda: Later(go), name="later")
+        await ref.ask(Ping(1), headers={"tenant": "a"})
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+
+                async def second() -> None:
+                    await ref.ask(Ping(2), headers={"tenant": "b"})
+
+                tg.start_soon(second)
+                await anyio.wait_all_tasks_blocked()
+                go.set()  # the task sends while the actor may handle tenant b's message
+            while not await system.ref("sink").ask(Seen()):
+                await anyio.sleep(0.01)
+        assert await system.ref("sink").ask(Seen()) == [{"tenant": "a"}]

@@ -212,3 +212,31 @@ def test_an_agent_under_trio_says_it_needs_asyncio() -> None:
                 pass
 
     trio.run(main)
+
+
+@pytest.mark.anyio
+async def test_a_workflow_run_inside_a_turn_runs_with_its_own_inputs() -> None:
+    from kaizen_actors.agents.kailash._runtime import run_workflow
+
+    inner = Agent(
+        "inner",
+        signature="text -> summary",
+        model=ScriptedModel(respond=lambda m: m[-1]["content"]),
+    )
+    seen: list[str] = []
+
+    async def summarise(text: str) -> str:
+        """Summarise a text with the inner agent's workflow, run directly."""
+        results = await run_workflow(inner.workflow.build(), {"text": text})
+        seen.append(results["agent"]["summary"])
+        return "done"
+
+    outer = Agent(
+        "outer",
+        signature="question -> answer",
+        model=ScriptedModel([ka.ToolCall("summarise", {"text": "hello world"}), "ok"]),
+        tools=[summarise],
+    )
+    result = await outer.run(question="q?")
+    assert result.output.answer == "ok"
+    assert len(seen) == 1 and "hello world" in seen[0] and "q?" not in seen[0]

@@ -308,3 +308,13 @@ async def test_the_same_middleware_wraps_each_model_call_of_a_turn() -> None:
     assert result.output.answer
     assert sorted(agent for agent, _, _ in seen) == ["solver1", "solver2"]
     assert all(model == "scripted" and count >= 2 for _, model, count in seen)
+
+
+async def test_a_stream_started_after_its_team_stopped_fails_once_and_ends() -> None:
+    async with team(*solvers(2), pattern=Debate(rounds=1)) as t:
+        stream = t.stream(question="q")
+    with anyio.fail_after(2):
+        with pytest.raises(ka.SystemStopped):
+            await stream.__anext__()
+        assert [e async for e in stream] == []
+        await stream.aclose()

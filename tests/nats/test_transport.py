@@ -228,6 +228,38 @@ async def test_a_cancelled_remote_ask_still_queued_is_never_handled(pair) -> Non
     assert log == [10]
 
 
+async def test_a_cancelled_ask_still_in_the_clients_queue_is_never_handled(nats_server) -> None:
+    # A full mailbox holds the subscription's callback in cell.put, so later
+    # requests wait in nats-py's pending queue: their cancels come first.
+    release = anyio.Event()
+    log: list[int] = []
+    async with (
+        ka.ActorSystem("pending", nats_server.url) as host,
+        ka.ActorSystem("pending", nats_server.url) as client,
+    ):
+        await host.spawn(lambda: Recorder(log, release=release), name="rec", mailbox_size=1)
+        ref = client.ref("rec")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(partial(ref.ask, Hold(), timeout=30))
+            for n in (1, 2):  # one in the mailbox, one waiting in cell.put
+                tg.start_soon(partial(ref.ask, Ping(n), timeout=30))
+            with anyio.fail_after(5):
+                while host.transport.statistics.received < 3:
+                    await anyio.sleep(0.01)
+            async with anyio.create_task_group() as pending:
+                pending.start_soon(partial(ref.ask, Ping(9), timeout=30))
+                await anyio.sleep(0.1)  # it reaches the host's client, not the actor
+                pending.cancel_scope.cancel()
+            with anyio.fail_after(5):  # the cancel notice reaches the host first
+                while not host.transport._inbound.cancelled:
+                    await anyio.sleep(0.01)
+            release.set()
+        assert await ref.ask(Ping(10), timeout=30) == 10
+        assert log == [1, 2, 10]
+        reasons = [d.reason for d in host.dead_letters]
+        assert any("cancelled it before it was handled" in r for r in reasons)
+
+
 class Counter(ka.Actor):
     """Emits ``n`` tokens, counting how many it got out."""
 

@@ -33,9 +33,10 @@ AGENT_NODE_ID = "agent"
 class _Call:
     """One turn on its way through Kailash: the request in, the outcome or the error out."""
 
-    __slots__ = ("error", "outcome", "request")
+    __slots__ = ("error", "key", "outcome", "request")
 
-    def __init__(self, request: TurnRequest) -> None:
+    def __init__(self, key: str, request: TurnRequest) -> None:
+        self.key = key
         self.request = request
         self.outcome: TurnOutcome | None = None
         self.error: BaseException | None = None
@@ -67,8 +68,13 @@ def lookup_program(key: str) -> Program:
         ) from None
 
 
-async def run_turn(workflow: Any, request: TurnRequest) -> tuple[dict[str, Any], TurnOutcome]:
+async def run_turn(
+    key: str, workflow: Any, request: TurnRequest
+) -> tuple[dict[str, Any], TurnOutcome]:
     """Run one turn through the agent's built workflow.
+
+    ``key`` is the agent's program key: only its node takes the request (a
+    workflow run from inside the turn, by a tool say, runs without it).
 
     Returns:
         The node's result (the JSON-compatible output fields, as Kailash
@@ -80,7 +86,7 @@ async def run_turn(workflow: Any, request: TurnRequest) -> tuple[dict[str, Any],
             from Kailash's ``WorkflowExecutionError``.
 
     """
-    call = _Call(request)
+    call = _Call(key, request)
     token = _CURRENT.set(call)
     try:
         results = await run_workflow(workflow, request.json_inputs)
@@ -108,8 +114,12 @@ async def node_run(params: dict[str, Any]) -> dict[str, Any]:
     """
     from .._turn import TurnRequest
 
-    program = lookup_program(params.pop("agent"))
+    key = params.pop("agent")
+    program = lookup_program(key)
     call = _CURRENT.get()
+    if call is not None and (call.key != key or call.outcome is not None or call.error):
+        call = None  # another agent's turn (a workflow run inside it), or one already done
+    token = _CURRENT.set(None)  # workflows this turn runs (its tools') get no request
     try:
         if call is None:
             given = {k: v for k, v in params.items() if k in program.inputs}
@@ -122,6 +132,8 @@ async def node_run(params: dict[str, Any]) -> dict[str, Any]:
         if call is not None:
             call.error = exc  # Kailash wraps node errors; the caller gets this one
         raise
+    finally:
+        _CURRENT.reset(token)
     if call is not None:
         call.outcome = outcome
     return outcome.output
