@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from ..transport import EventSink
     from ._cell import ActorCell
     from ._ref import ActorRef
     from ._strategy import RestartType, Strategy
@@ -120,6 +121,17 @@ class ActorContext:
         return await self._cell.spawn_child(
             factory, name=name, mailbox_size=mailbox_size, restart=restart
         )
+
+    @property
+    def event_sink(self) -> EventSink | None:
+        """Where :meth:`emit` sends the current message's events (``None``: nowhere).
+
+        A handler that emits many events may call it directly, skipping one
+        hop per event; ``None`` (a ``tell``, or an ``ask`` without
+        ``on_event``) means nobody listens, so there is no need to make them.
+        """
+        letter = self._letter
+        return letter.on_event if letter is not None else None
 
     async def emit(self, event: Any) -> None:
         """Pass an event to whoever asked for the current message.

@@ -51,12 +51,13 @@ class AgentActor(Actor):
             )
         result = await self.agent.call(
             message.inputs,
-            on_event=ctx.emit,
+            on_event=ctx.event_sink,  # the asker's listener itself, or None: no events made
             run_id=message.run_id or None,
             round=message.round,
             notes=message.notes,
             toolbox=self.toolbox,
             in_task=True,  # ctx.emit hands events to the asker, in another task
+            numbered=message.numbered,
         )
         return AgentReply(
             agent=self.agent.name,

@@ -267,6 +267,7 @@ class Agent:
         seq: int = 0,
         toolbox: Toolbox | None = None,
         in_task: bool = False,
+        numbered: bool = True,
     ) -> AgentResult:
         """Run one turn with ``inputs`` (a dict, so any field name works).
 
@@ -286,6 +287,8 @@ class Agent:
                 token. Leave it false for a callback that may cancel the
                 caller's own scopes: it then stops the turn before the next
                 token.
+            numbered: give the events ``run_id`` and ``seq``; ``False`` for a
+                caller that numbers them itself (a team's stream).
 
         Returns:
             The turn's :class:`AgentResult`.
@@ -303,7 +306,7 @@ class Agent:
         run_id = run_id or new_run_id()
         events = None
         if on_event is not None:
-            events = TurnEvents(on_event, run_id, self.name, seq, in_task=in_task)
+            events = TurnEvents(on_event, run_id, self.name, seq, in_task=in_task, stamped=numbered)
         request = self.request(
             values, run_id=run_id, round=round, notes=tuple(notes), events=events, toolbox=toolbox
         )

@@ -21,6 +21,9 @@ class AgentTask(Message, tag="ka.AgentTask", kw_only=True):
         round: the round number put on ``AgentStarted``/``AgentFinished``.
         notes: extra context appended to the prompt (e.g. other agents'
             answers in a debate); empty strings are skipped.
+        numbered: the turn's events carry ``run_id`` and ``seq`` from 0
+            within the turn; a team, whose stream numbers the whole run,
+            asks for them unnumbered (each event is then stamped once).
 
     Version added: 0.1
 
@@ -30,6 +33,7 @@ class AgentTask(Message, tag="ka.AgentTask", kw_only=True):
     run_id: str = ""
     round: int = 0
     notes: list[str] = msgspec.field(default_factory=list)
+    numbered: bool = True
 
 
 class AgentReply(Message, tag="ka.AgentReply", kw_only=True):

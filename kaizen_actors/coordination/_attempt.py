@@ -104,7 +104,9 @@ class TurnRunner:
             if sink is not None:
                 await sink(event)
 
-        task = AgentTask(inputs=inputs, run_id=self.run_id, round=round, notes=notes)
+        task = AgentTask(
+            inputs=inputs, run_id=self.run_id, round=round, notes=notes, numbered=False
+        )
         seconds = self.timeout
         error: BaseException | None = None
         reply: Any = None

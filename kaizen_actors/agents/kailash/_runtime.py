@@ -28,6 +28,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import importlib
+import math
 import sys
 import threading
 import weakref
@@ -264,4 +265,5 @@ class CancelProbe:
             return True
         if self._thorough:
             return anyio.current_effective_deadline() <= self._time()
-        return self._deadline <= self._time()
+        deadline = self._deadline
+        return deadline != math.inf and deadline <= self._time()
