@@ -15,6 +15,15 @@ from .common import Count, Hold, Ping, Recorder
 pytestmark = pytest.mark.anyio
 
 
+async def full_mailbox(system: ka.ActorSystem, log: list[int], release: anyio.Event) -> ka.ActorRef:
+    """A one-slot Recorder holding a ``Hold`` in hand and ``Ping(1)`` in its mailbox."""
+    ref = await system.spawn(lambda: Recorder(log, release), mailbox_size=1)
+    await ref.tell(Hold())
+    await wait_all_tasks_blocked()
+    await ref.tell(Ping(1))
+    return ref
+
+
 async def test_the_default_mailbox_holds_a_thousand_messages() -> None:
     assert DEFAULT_MAILBOX_SIZE == 1000
 
@@ -39,10 +48,7 @@ async def test_tell_waits_while_the_mailbox_is_full(wire: str) -> None:
     release = anyio.Event()
     log: list[int] = []
     async with ka.ActorSystem() as system:
-        ref = await system.spawn(lambda: Recorder(log, release), mailbox_size=1)
-        await ref.tell(Hold())
-        await wait_all_tasks_blocked()
-        await ref.tell(Ping(1))
+        ref = await full_mailbox(system, log, release)
         sent = anyio.Event()
 
         async def third() -> None:
@@ -135,10 +141,7 @@ async def test_a_cancelled_waiting_sender_leaves_the_line(wire: str) -> None:
     release = anyio.Event()
     log: list[int] = []
     async with ka.ActorSystem() as system:
-        ref = await system.spawn(lambda: Recorder(log, release), mailbox_size=1)
-        await ref.tell(Hold())
-        await wait_all_tasks_blocked()
-        await ref.tell(Ping(1))
+        ref = await full_mailbox(system, log, release)
         gone = anyio.CancelScope()
 
         async def cancelled_sender() -> None:
@@ -186,10 +189,7 @@ async def test_an_ask_that_times_out_in_line_is_never_handled(wire: str) -> None
     release = anyio.Event()
     log: list[int] = []
     async with ka.ActorSystem() as system:
-        ref = await system.spawn(lambda: Recorder(log, release), mailbox_size=1)
-        await ref.tell(Hold())
-        await wait_all_tasks_blocked()
-        await ref.tell(Ping(1))
+        ref = await full_mailbox(system, log, release)
         with pytest.raises(ka.AskTimeout):
             await ref.ask(Ping(2), timeout=0.05)
         release.set()
