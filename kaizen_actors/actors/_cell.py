@@ -168,10 +168,8 @@ class ActorCell:
             return
         if self._stopping:
             raise ActorStopped(f"actor {self.name!r} has stopped")
-        await self.mailbox.put(letter)
-        if self._stopping:
-            self._dead_letter_queue(f"actor {self.name!r} stopped")
-        elif not self._running and not self._suspended:
+        await self.mailbox.put(letter)  # handed a slot (or, if the cell stopped, dead-lettered)
+        if not self._running and not self._suspended and not self._stopping:
             self._schedule()
 
     def put_later(self, letter: Letter) -> None:

@@ -106,12 +106,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._meta import publish
-from ._agent import Agent, AgentResult
+from ._agent import Agent
 from ._kaizen import AgentManager, Kaizen, KaizenConfig
 from ._memory import BufferMemory, Memory
 from ._program import Prediction
 from ._stream import AgentStream
 from ._tasks import AgentReply, AgentTask
+from ._turn import AgentResult
 from .models import (
     TEXT_REPAIRS,
     ChatModel,

@@ -17,74 +17,20 @@ from ..events import new_run_id
 from ..messages import ConfigError
 from ._memory import resolve_memory
 from ._program import Prediction, Program
-from ._turn import TurnEvents, TurnRequest
+from ._turn import AgentResult, TurnEvents, TurnRequest
 from .kailash._bridge import run_turn
 from .kailash._runtime import admit, kailash_loaded, load_kailash
 from .models._model import accepts_tools, resolve_model
 from .signatures._signature import Signature, signature
-from .tools import Toolbox, ToolResult, resolve_tools
+from .tools import Toolbox, resolve_tools
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from ..events import Event, Usage
+    from ..events import Event
     from ._stream import AgentStream
 
-__all__ = ["Agent", "AgentResult"]
-
-
-class AgentResult:
-    """What one agent turn produced.
-
-    Attributes:
-        output: the validated output fields (:class:`Prediction`).
-        output_dict: the output fields in JSON-compatible form.
-        usage: tokens, cost and model calls of the turn (retries included).
-        run_id: the run the turn belonged to.
-        agent: the agent's name.
-        raw: the model's last reply text.
-        attempts: replies the model gave until one validated (its tool
-            loops inside each count once).
-        tool_calls: the tool calls of the turn, in order (:class:`ToolResult`).
-
-    Version added: 0.1
-
-    """
-
-    __slots__ = (
-        "agent",
-        "attempts",
-        "output",
-        "output_dict",
-        "raw",
-        "run_id",
-        "tool_calls",
-        "usage",
-    )
-
-    def __init__(
-        self,
-        *,
-        output: Prediction,
-        output_dict: dict[str, Any],
-        usage: Usage,
-        run_id: str,
-        agent: str,
-        raw: str,
-        attempts: int,
-        tool_calls: tuple[ToolResult, ...] = (),
-    ) -> None:
-        self.tool_calls = tool_calls
-        self.output = output
-        self.output_dict = output_dict
-        self.usage = usage
-        self.run_id = run_id
-        self.agent = agent
-        self.raw = raw
-        self.attempts = attempts
-
-    def __repr__(self) -> str:
-        return f"AgentResult(agent={self.agent!r}, output={self.output!r}, usage={self.usage!r})"
+__all__ = ["Agent"]
 
 
 class Agent:

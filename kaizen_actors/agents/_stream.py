@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from ..events import Event
-    from ._agent import Agent, AgentResult
+    from ._agent import Agent
+    from ._turn import AgentResult
 
 __all__ = ["AgentStream"]
 

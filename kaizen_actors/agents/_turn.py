@@ -1,9 +1,10 @@
-"""One agent turn as data: the request that goes in, the events it emits, the outcome.
+"""One agent turn as data: the request that goes in, the events it emits, what comes out.
 
 A :class:`TurnRequest` travels from the agent (``Agent.call``, its stream,
 its actor) through the Kailash bridge (:mod:`.kailash._bridge`) to the
 :class:`~._program.Program` that runs it, which returns a
-:class:`TurnOutcome`. Nothing is written back into the request.
+:class:`TurnOutcome`. Nothing is written back into the request. The
+agent gives its caller an :class:`AgentResult`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from ..events import Event, Usage
+    from ._program import Prediction
     from .tools import Toolbox, ToolResult
 
-__all__ = ["TurnEvents", "TurnOutcome", "TurnRequest"]
+__all__ = ["AgentResult", "TurnEvents", "TurnOutcome", "TurnRequest"]
 
 
 class TurnEvents:
@@ -163,3 +165,57 @@ class TurnOutcome:
         self.raw = raw
         self.attempts = attempts
         self.tool_calls = tool_calls
+
+
+class AgentResult:
+    """What one agent turn produced.
+
+    Attributes:
+        output: the validated output fields (:class:`Prediction`).
+        output_dict: the output fields in JSON-compatible form.
+        usage: tokens, cost and model calls of the turn (retries included).
+        run_id: the run the turn belonged to.
+        agent: the agent's name.
+        raw: the model's last reply text.
+        attempts: replies the model gave until one validated (its tool
+            loops inside each count once).
+        tool_calls: the tool calls of the turn, in order (:class:`ToolResult`).
+
+    Version added: 0.1
+
+    """
+
+    __slots__ = (
+        "agent",
+        "attempts",
+        "output",
+        "output_dict",
+        "raw",
+        "run_id",
+        "tool_calls",
+        "usage",
+    )
+
+    def __init__(
+        self,
+        *,
+        output: Prediction,
+        output_dict: dict[str, Any],
+        usage: Usage,
+        run_id: str,
+        agent: str,
+        raw: str,
+        attempts: int,
+        tool_calls: tuple[ToolResult, ...] = (),
+    ) -> None:
+        self.tool_calls = tool_calls
+        self.output = output
+        self.output_dict = output_dict
+        self.usage = usage
+        self.run_id = run_id
+        self.agent = agent
+        self.raw = raw
+        self.attempts = attempts
+
+    def __repr__(self) -> str:
+        return f"AgentResult(agent={self.agent!r}, output={self.output!r}, usage={self.usage!r})"

@@ -14,40 +14,8 @@ wire with :func:`encode_event` / :func:`decode_event`.
 Version added: 0.1
 """
 
+from . import _types
 from ._stream import EventStream
-from ._types import (
-    AgentFinished,
-    AgentStarted,
-    Event,
-    RoundStarted,
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    Token,
-    ToolCalled,
-    Usage,
-    Vote,
-    add_costs,
-    decode_event,
-    encode_event,
-    new_run_id,
-)
+from ._types import *  # noqa: F403 - the events are this package's API
 
-__all__ = [
-    "AgentFinished",
-    "AgentStarted",
-    "Event",
-    "EventStream",
-    "RoundStarted",
-    "RunFailed",
-    "RunFinished",
-    "RunStarted",
-    "Token",
-    "ToolCalled",
-    "Usage",
-    "Vote",
-    "add_costs",
-    "decode_event",
-    "encode_event",
-    "new_run_id",
-]
+__all__ = ["EventStream", *_types.__all__]

@@ -23,7 +23,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -37,9 +37,10 @@ from ..messages import (
     SystemStopped,
     encode,
 )
-from ._frames import decode_envelope, encode_reply, error_reply
+from ._frames import decode_envelope, error_reply
 from ._nats_flow import EventFlow
 from ._nats_inbox import EVENT, MESSAGE
+from ._nats_reply import OnDone, RemoteReply
 from ._nats_shim import flush_pending, round_trip, take_pending, unsubscribe_now
 from ._nats_subjects import (
     actor_subject,
@@ -63,84 +64,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Inbound", "OnDone", "RemoteReply", "ServingHost"]
 
-OnDone: TypeAlias = "Callable[[BaseException | None, str, bytes], None]"
-"""``on_done(error, reply_subject, reply_frame)``: publishes the reply itself (durable queue)."""
-
 logger = logging.getLogger("kaizen_actors.nats")
 
 _CANCELS_KEPT = 4096
-
-
-class RemoteReply:
-    """Publishes the reply of a remote ask to the asker's reply subject.
-
-    With ``on_done`` (the durable queue), ``on_done(error, subject, frame)``
-    publishes the reply frame itself and then acks, or naks instead.
-    """
-
-    __slots__ = (
-        "_cancel",
-        "_done",
-        "_inbound",
-        "_on_done",
-        "abandoned",
-        "actor",
-        "flow",
-        "subject",
-    )
-
-    def __init__(
-        self, inbound: Inbound, actor: str, subject: str, on_done: OnDone | None = None
-    ) -> None:
-        self._inbound = inbound
-        self.actor = actor
-        self.subject = subject
-        self._on_done = on_done
-        self._done = False
-        self.abandoned = False
-        self.flow = ""
-        self._cancel: Callable[[], None] | None = None
-
-    def on_cancel(self, callback: Callable[[], None]) -> None:
-        """Remember how to cancel the handler of this message (the actor calls it on start)."""
-        self._cancel = callback
-
-    def cancel(self) -> None:
-        """Cancel the handler (its asker was cancelled); no reply is sent."""
-        if self._done:
-            return
-        self._done = True
-        self.abandoned = True  # still queued: the actor skips it
-        inbound = self._inbound
-        inbound.inflight.pop(self.subject, None)
-        inbound.flows.pop(self.flow, None)
-        if self._on_done is not None:
-            self._on_done(None, "", b"")
-        if self._cancel is not None:
-            self._cancel()
-
-    def _publish(self, data: bytes, error: BaseException | None) -> bool:
-        if self._done:
-            return False
-        self._done = True
-        inbound = self._inbound
-        inbound.flows.pop(self.flow, None)
-        if self.subject:
-            inbound.inflight.pop(self.subject, None)
-        if self._on_done is not None:
-            self._on_done(error, self.subject, data)
-        elif self.subject:
-            inbound.reply(self.subject, data)
-        return True
-
-    def set_result(self, value: Any) -> bool:
-        """Publish the handler's return value."""
-        limit = self._inbound.transport.frame_limit
-        return self._publish(encode_reply(value, actor=self.actor, limit=limit), None)
-
-    def set_exception(self, error: BaseException) -> bool:
-        """Publish the handler's error."""
-        return self._publish(error_reply(error), error)
 
 
 class ServingHost(Protocol):
@@ -154,26 +80,21 @@ class ServingHost(Protocol):
     @property
     def client(self) -> Client:
         """The connected nats-py client."""
-        ...
 
     @property
     def max_frame_size(self) -> int:
         """The largest frame accepted."""
-        ...
 
     def send_frame(self, subject: str, data: bytes, reply: str = "") -> bool:
         """Queue a frame now, signed; False when the buffer is full."""
-        ...
 
     def rejects(self, msg: Msg, recipient: str, reply: str | None = None) -> bool:
         """Whether ``msg`` lacks a valid signature (then it is recorded)."""
-        ...
 
     def dead_letter(
         self, message: Any, *, recipient: str, reason: str, sender: str | None = None
     ) -> None:
         """Record a dropped message in the system's dead letters."""
-        ...
 
 
 class Inbound:
@@ -330,7 +251,8 @@ class Inbound:
         """
         transport = self.transport
         reply: RemoteReply | None
-        if reply_to and self.cancelled and self.cancelled.pop(reply_to, 0) is None:
+        if reply_to and reply_to in self.cancelled:
+            del self.cancelled[reply_to]
             transport.dead_letter(
                 message, recipient=name, reason="its asker cancelled it before it was handled"
             )

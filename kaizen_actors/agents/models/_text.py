@@ -43,13 +43,17 @@ TEXT_REPAIRS = TextRepairs()
 
 
 def encodable(text: str) -> str:
-    """``text`` with each lone surrogate replaced by U+FFFD (counted, and logged once per text)."""
+    """``text`` with each lone surrogate replaced by U+FFFD (counted; the first is logged)."""
     if text.isascii():
         return text
     fixed, count = _LONE_SURROGATE.subn(REPLACEMENT, text)
     if count:
+        if not TEXT_REPAIRS.lone_surrogates:  # once: a stream may hold thousands
+            logger.warning(
+                "model text held lone surrogates; they are replaced with U+FFFD and "
+                "counted in ka.agents.TEXT_REPAIRS"
+            )
         TEXT_REPAIRS.lone_surrogates += count
-        logger.warning("model text held %d lone surrogate(s); replaced with U+FFFD", count)
     return fixed
 
 
