@@ -63,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "OneForOne": "kaizen_actors.actors",
     "RestForOne": "kaizen_actors.actors",
     "Supervisor": "kaizen_actors.actors",
+    "ActorNode": "kaizen_actors.actors",
     # layer 3: agents
     "Signature": "kaizen_actors.agents",
     "InputField": "kaizen_actors.agents",
@@ -102,6 +103,7 @@ _EXPORTS: dict[str, str] = {
     "Debate": "kaizen_actors.coordination",
     "Consensus": "kaizen_actors.coordination",
     "SupervisorWorker": "kaizen_actors.coordination",
+    "Solo": "kaizen_actors.coordination",
     "Budget": "kaizen_actors.coordination",
     "Pattern": "kaizen_actors.coordination",
     "Run": "kaizen_actors.coordination",
@@ -134,6 +136,7 @@ if TYPE_CHECKING:
     from .actors import (
         Actor,
         ActorContext,
+        ActorNode,
         ActorRef,
         ActorSystem,
         Backoff,
@@ -184,6 +187,7 @@ if TYPE_CHECKING:
         Pattern,
         Run,
         RunStream,
+        Solo,
         SupervisorWorker,
         Team,
         TeamResult,

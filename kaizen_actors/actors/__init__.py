@@ -20,8 +20,10 @@ from ._strategy import (
 )
 from ._supervisor import Supervisor
 from ._system import DEFAULT_ROOT_STRATEGY, ActorSystem
+from ._tree import ActorNode
 
 __all__ = [
+    "ActorNode",
     "DEFAULT_MAILBOX_SIZE",
     "DEFAULT_ROOT_STRATEGY",
     "Actor",

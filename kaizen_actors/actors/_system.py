@@ -17,6 +17,7 @@ from ._middleware import build_chain, check_middleware
 from ._ref import ActorRef
 from ._strategy import OneForOne, RestartType, Strategy
 from ._supervisor import Supervisor
+from ._tree import ActorNode, snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -259,6 +260,17 @@ class ActorSystem:
         """
         cell = self._cells.get(name)
         return cell.ref if cell is not None else ActorRef(name, self)
+
+    def tree(self) -> ActorNode:
+        """A snapshot of the supervision tree: each actor's kind, restarts and queue.
+
+        Raises:
+            SystemStopped: the system is not running.
+
+        """
+        self._check_running()
+        assert self._root is not None
+        return snapshot(self._root)
 
     def actors(self) -> list[str]:
         """Names of the actors running in this system."""

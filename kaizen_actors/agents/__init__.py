@@ -111,7 +111,7 @@ from ._kaizen import AgentManager, Kaizen, KaizenConfig
 from ._memory import BufferMemory, Memory
 from ._program import Prediction
 from ._stream import AgentStream
-from ._tasks import AgentReply, AgentTask
+from ._tasks import AgentInfo, AgentReply, AgentTask, Describe, FieldInfo
 from ._turn import AgentResult
 from .models import (
     TEXT_REPAIRS,
@@ -139,6 +139,9 @@ __all__ = [
     "AgentResult",
     "AgentStream",
     "AgentTask",
+    "AgentInfo",
+    "Describe",
+    "FieldInfo",
     "BufferMemory",
     "ChatModel",
     "FieldSpec",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..actors import Actor
-from ._tasks import AgentReply, AgentTask
+from ._tasks import AgentInfo, AgentReply, AgentTask, Describe, FieldInfo
 
 if TYPE_CHECKING:
     from ._agent import Agent
@@ -44,10 +44,13 @@ class AgentActor(Actor):
             await self.toolbox.aclose()
 
     async def receive(self, message: Any, ctx: Any) -> Any:
-        """Run the task's turn and reply with an :class:`AgentReply`."""
+        """Run the task's turn and reply with an :class:`AgentReply` (``Describe``: its info)."""
         if not isinstance(message, AgentTask):
+            if isinstance(message, Describe):
+                return self.describe()
             raise TypeError(
-                f"agent {self.agent.name!r} serves AgentTask messages, got {type(message).__name__}"
+                f"agent {self.agent.name!r} serves AgentTask and Describe messages, "
+                f"got {type(message).__name__}"
             )
         result = await self.agent.call(
             message.inputs,
@@ -65,4 +68,20 @@ class AgentActor(Actor):
             output=result.output_dict,
             usage=result.usage,
             raw=result.raw,
+        )
+
+    def describe(self) -> AgentInfo:
+        """The agent's signature as an :class:`AgentInfo`."""
+        signature = self.agent.signature
+
+        def fields(specs: dict[str, Any]) -> list[FieldInfo]:
+            return [
+                FieldInfo(name=f.name, type=f.type_label(), desc=f.desc, required=f.required)
+                for f in specs.values()
+            ]
+
+        return AgentInfo(
+            agent=self.agent.name,
+            inputs=fields(signature.input_fields()),
+            outputs=fields(signature.output_fields()),
         )

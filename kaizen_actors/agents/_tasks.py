@@ -1,4 +1,4 @@
-"""The messages an agent actor serves: ``AgentTask`` in, ``AgentReply`` out."""
+"""What an agent actor serves: ``AgentTask`` -> ``AgentReply``, ``Describe`` -> ``AgentInfo``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import msgspec
 from ..events import Usage
 from ..messages import Message
 
-__all__ = ["AgentReply", "AgentTask"]
+__all__ = ["AgentInfo", "AgentReply", "AgentTask", "Describe", "FieldInfo"]
 
 
 class AgentTask(Message, tag="ka.AgentTask", kw_only=True):
@@ -55,3 +55,42 @@ class AgentReply(Message, tag="ka.AgentReply", kw_only=True):
     output: dict[str, Any] = msgspec.field(default_factory=dict)
     usage: Usage = msgspec.field(default_factory=Usage)
     raw: str = ""
+
+
+class Describe(Message, tag="ka.Describe"):
+    """Ask an agent actor what it takes and gives; it answers with an :class:`AgentInfo`.
+
+    A surface serving a team whose agents run in another process (given
+    by name) learns their signatures this way, to check inputs and draw forms.
+
+    Version added: 0.1
+    """
+
+
+class FieldInfo(msgspec.Struct, kw_only=True):
+    """One field of a signature as JSON: name, type label, description, whether required.
+
+    Version added: 0.1
+    """
+
+    name: str
+    type: str
+    desc: str = ""
+    required: bool = True
+
+
+class AgentInfo(Message, tag="ka.AgentInfo", kw_only=True):
+    """An agent actor's answer to :class:`Describe`.
+
+    Attributes:
+        agent: the agent's name.
+        inputs: its signature's input fields, in order.
+        outputs: its signature's output fields, in order.
+
+    Version added: 0.1
+
+    """
+
+    agent: str
+    inputs: list[FieldInfo] = msgspec.field(default_factory=list)
+    outputs: list[FieldInfo] = msgspec.field(default_factory=list)

@@ -15,8 +15,9 @@ stream per run (``seq`` gap-free, ``RunStarted`` first, ``RunFinished`` or
 ``RunFailed`` last), and enforces a :class:`Budget` and ``timeout``.
 Cancelling a run (or abandoning its stream) cancels its in-flight model
 calls. Patterns: :class:`Debate`, :class:`Consensus`,
-:class:`SupervisorWorker`. Agents run on asyncio (Kailash is asyncio-only);
-importing this package imports neither kailash, litellm nor nats.
+:class:`SupervisorWorker`, :class:`Solo` (one agent as a team). Agents
+run on asyncio (Kailash is asyncio-only); importing this package imports
+neither kailash, litellm nor nats.
 
 Writing a pattern
 -----------------
@@ -56,6 +57,7 @@ from ._normalise import choice_of, majority, normalise
 from ._pattern import Pattern
 from ._result import TeamResult, TeamUsage, Turn
 from ._run import Run
+from ._solo import Solo
 from ._stream import DEFAULT_BUFFER, RunStream
 from ._supervisor_worker import Assignment, SupervisorWorker
 from ._team import DEFAULT_TURN_TIMEOUT, Team, team
@@ -71,6 +73,7 @@ __all__ = [
     "Pattern",
     "Run",
     "RunStream",
+    "Solo",
     "SupervisorWorker",
     "Team",
     "TeamResult",

@@ -36,6 +36,9 @@ class Pattern:
       ``team()`` (a judge, a supervisor, workers); the team spawns them too.
     - ``helpers()``: internal agents by actor name (the supervisor-worker
       planner), spawned with the team, reached with ``run.helper(name)``.
+    - ``entry(members)``: the member whose signature's inputs are the
+      team's inputs (surfaces check inputs and draw forms from it); the
+      first by default.
     - ``check(members)``: called once when the team starts, with the members
       in order; raise ``ka.ConfigError`` when they do not fit the pattern.
 
@@ -54,6 +57,10 @@ class Pattern:
     def helpers(self) -> dict[str, Agent]:
         """Internal agents to spawn with the team, by actor name; none by default."""
         return {}
+
+    def entry(self, members: Sequence[MemberSpec]) -> MemberSpec:
+        """The member whose signature's inputs are the team's inputs; the first by default."""
+        return members[0]
 
     def check(self, members: Sequence[Member]) -> None:
         """Check the team's members when the team starts.

@@ -139,6 +139,10 @@ class SupervisorWorker(Pattern):
         """The supervisor and the workers."""
         return [self.supervisor, *self.workers]
 
+    def entry(self, members: Sequence[MemberSpec]) -> MemberSpec:
+        """The supervisor: its signature's inputs are the team's."""
+        return self.supervisor
+
     def helpers(self) -> dict[str, Agent]:
         """The planner wrapping the supervisor's model (for a supervisor given as an Agent)."""
         return {self.planner_name: self._planner} if self._planner is not None else {}

@@ -79,12 +79,15 @@ class Team:
         middleware: for the team's own system: ``ActorSystem(middleware=)``,
             so each middleware wraps every agent turn (an ``AgentTask`` asked
             of an agent actor). With ``system`` given, give it to that system.
+        name: what surfaces serve the team as (``kaizen_actors.web``, MCP);
+            ``"team"`` by default.
 
     Several runs (``run`` and ``stream``) may go on at once; each has its own
     ``run_id`` and event stream. An agent takes one turn at a time, so runs
     sharing an agent queue for it. ``ka.team`` and ``ka.Team`` are one class.
 
     Attributes:
+        name: the team's name on surfaces.
         pattern: the pattern.
         members: the members, in order, once started.
         runs: the :class:`RunTracker` of the runs in progress (``team.run``
@@ -115,7 +118,10 @@ class Team:
         buffer: int = DEFAULT_BUFFER,
         strategy: Strategy | None = None,
         middleware: Sequence[Middleware] | None = None,
+        name: str = "team",
     ) -> None:
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"team: name must be a non-empty string, got {name!r}", key="name")
         if not isinstance(pattern, Pattern):
             raise ConfigError(
                 f"team: pattern must be a ka.Debate, ka.Consensus, ka.SupervisorWorker or a "
@@ -136,6 +142,7 @@ class Team:
         from ..actors._middleware import check_middleware
 
         self._middleware = check_middleware(middleware)
+        self.name = name
         self.pattern = pattern
         self._specs = merge_members(agents, pattern.agents())
         if not self._specs:
@@ -157,8 +164,42 @@ class Team:
         self.runs = RunTracker()
 
     def __repr__(self) -> str:
-        names = [member_name(s) for s in self._specs]
-        return f"<Team {self.pattern.name} agents={names} running={self._running}>"
+        names = self.member_names()
+        return f"<Team {self.name!r} {self.pattern.name} agents={names} running={self._running}>"
+
+    def use_system(self, system: ActorSystem) -> None:
+        """Run this team's agents in ``system`` (a running one) instead of a system of its own.
+
+        For a surface that serves several teams from one system (one
+        supervision tree, one NATS connection). Call it before entering.
+
+        Raises:
+            ConfigError: the team has started, or was given ``middleware=``
+                (give it to ``system`` instead).
+
+        """
+        if self._tg is not None:
+            raise ConfigError("team: use_system() must come before the team starts", key="system")
+        if self._middleware:
+            raise ConfigError(
+                "team: middleware= is for the team's own system; give it to the system",
+                key="middleware",
+            )
+        self._given_system = self.system = system
+
+    def member_names(self) -> list[str]:
+        """The members' names in order (those the pattern brings included), started or not."""
+        return [member_name(s) for s in self._specs]
+
+    @property
+    def entry(self) -> MemberSpec:
+        """The member whose signature's inputs are the team's inputs.
+
+        The first member, unless the pattern says otherwise (a
+        ``SupervisorWorker``'s supervisor): an ``Agent``, or a name for a
+        member served elsewhere.
+        """
+        return self.pattern.entry(self._specs)
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -204,7 +245,7 @@ class Team:
             strategy = self.strategy or _default_strategy()
             self._supervisor = await system.spawn(
                 _supervisor_factory(Supervisor, children, strategy),
-                name=f"team-{uuid.uuid4().hex[:8]}",
+                name=f"team-{self.name}-{uuid.uuid4().hex[:8]}",
             )
         for actor_name, agent in helpers.items():
             self._helpers[actor_name] = Member(agent.name, system.ref(actor_name), agent)
@@ -238,6 +279,11 @@ class Team:
             elif self._supervisor is not None and system.running:
                 with anyio.CancelScope(shield=True):
                     await self._supervisor.stop()
+
+    @property
+    def middleware(self) -> tuple[Middleware, ...]:
+        """The middleware given for the team's own system (``middleware=``)."""
+        return self._middleware
 
     @property
     def running(self) -> bool:

@@ -245,6 +245,16 @@ class EventStream:
             if error is not None:
                 raise error
 
+    def cancel(self) -> None:
+        """Cancel the run but keep the stream: it ends with ``RunFailed(reason="cancelled")``.
+
+        A surface that relays the stream (``kaizen_actors.web``) cancels a
+        run this way and still reads its last event. Does nothing once the
+        run has ended or before it started.
+        """
+        if self._started and not self._producer.done.is_set():
+            self._producer.scope.cancel()
+
     def _stop(self) -> None:
         self._closed = True
         self._producer.events.close()

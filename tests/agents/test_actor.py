@@ -8,7 +8,15 @@ import anyio
 import pytest
 
 import kaizen_actors as ka
-from kaizen_actors.agents import Agent, AgentActor, AgentReply, AgentTask, ScriptedModel
+from kaizen_actors.agents import (
+    Agent,
+    AgentActor,
+    AgentInfo,
+    AgentReply,
+    AgentTask,
+    Describe,
+    ScriptedModel,
+)
 from kaizen_actors.events import AgentFinished, AgentStarted, Token
 
 pytestmark = pytest.mark.anyio
@@ -91,3 +99,20 @@ async def test_cancelling_the_ask_stops_the_model_stream() -> None:
         with anyio.fail_after(10):
             await closed.wait()
     assert len(tokens) == 1
+
+
+async def test_an_agent_actor_describes_its_signature_to_a_describe_message() -> None:
+    agent = Agent(
+        "solver",
+        signature="question, context: str | None -> answer: str, confidence: float",
+        model=ScriptedModel(["{}"]),
+    )
+    async with ka.ActorSystem() as system:
+        info = await (await agent.spawn(system)).ask(Describe())
+    assert isinstance(info, AgentInfo) and info.agent == "solver"
+    assert [(f.name, f.type, f.required) for f in info.inputs] == [
+        ("question", "str", True),
+        ("context", "str or null", False),
+    ]
+    assert [f.name for f in info.outputs] == ["answer", "confidence"]
+    assert ka.decode(ka.encode(info)) == info  # it crosses the wire
