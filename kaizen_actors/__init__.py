@@ -111,7 +111,7 @@ _EXPORTS: dict[str, str] = {
     "RunStream": "kaizen_actors.coordination",
 }
 
-_SUBMODULES = {"events", "messages", "transport", "actors", "agents", "coordination"}
+_SUBMODULES = {"events", "messages", "transport", "actors", "agents", "coordination", "web"}
 
 __all__ = [*_EXPORTS, *sorted(_SUBMODULES)]
 
@@ -132,7 +132,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from . import actors, agents, coordination, events, messages, transport
+    from . import actors, agents, coordination, events, messages, transport, web
     from .actors import (
         Actor,
         ActorContext,

@@ -1,4 +1,4 @@
-"""Layer 5: the ``kaizen-actors`` command (``demo``, ``serve``, ``bench``)."""
+"""Layer 5: the ``kaizen-actors`` command (``demo``, ``serve``, ``web``, ``bench``)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,24 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 from ._serve import add_serve_parser
+from ._web import add_web_parser
 
 __all__ = ["main"]
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import functools
+
     import anyio
     from rich.console import Console
 
     console = Console()
+    if args.pattern == "actors" and args.timeline:
+        print(
+            "kaizen-actors demo: --timeline draws a team's run, not the actors demo",
+            file=sys.stderr,
+        )
+        return 2
     if args.pattern == "actors":
         from ._demo_actors import run_actors_demo
 
@@ -26,7 +35,8 @@ def _demo(args: argparse.Namespace) -> int:
     else:
         from ._demo_team import run_team_demo
 
-        finished = anyio.run(run_team_demo, args.pattern, console, args.model, backend="asyncio")
+        demo = functools.partial(run_team_demo, timeline=args.timeline)
+        finished = anyio.run(demo, args.pattern, console, args.model, backend="asyncio")
         return 0 if finished else 1
     return 0
 
@@ -61,10 +71,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="a litellm model (e.g. openai/gpt-4o-mini) instead of the offline scripted agents",
     )
+    demo.add_argument(
+        "--timeline",
+        metavar="FILE",
+        default=None,
+        help="after the run, write its timeline to FILE (a standalone HTML page)",
+    )
     demo.set_defaults(func=_demo)
     add_serve_parser(commands)
+    add_web_parser(commands)
     bench = commands.add_parser("bench", help="run a benchmark suite of a source checkout")
-    bench.add_argument("suite", choices=["actors", "agents", "tools", "team", "cancel", "nats"])
+    bench.add_argument(
+        "suite", choices=["actors", "agents", "tools", "team", "cancel", "nats", "web"]
+    )
     bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")
     bench.set_defaults(func=_bench)
     args = parser.parse_args(argv)

@@ -13,6 +13,8 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+import anyio
+import msgspec
 from rich.console import Group
 from rich.live import Live
 from rich.panel import Panel
@@ -285,12 +287,33 @@ def _result_panel(result: TeamResult, seconds: float) -> Panel:
     return Panel(Group(body, Text(), usage, footer), title="result", border_style="bold")
 
 
+def _run_status(name: str, run_id: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """A run's status as ``GET /runs/<id>`` answers it, from its events (its last one)."""
+    last = records[-1] if records else {}
+    finished = last.get("$type") == "RunFinished"
+    error = None
+    if last.get("$type") == "RunFailed":
+        error = {"type": last["error_type"], "reason": last["reason"], "message": last["error"]}
+    state = "finished" if finished else "failed"
+    if last.get("reason") == "cancelled":
+        state = "cancelled"
+    return {
+        "run_id": run_id,
+        "team": name,
+        "state": state,
+        "output": last["output"] if finished else None,
+        "usage": last["usage"] if finished else None,
+        "error": error,
+    }
+
+
 async def run_team_demo(
     pattern: str,
     console: Console,
     model: str | None = None,
     *,
     token_delay: float = 0.03,
+    timeline: str | None = None,
 ) -> bool:
     """Run one demo team, showing each agent's tokens live, then the result and usage.
 
@@ -302,6 +325,8 @@ async def run_team_demo(
         model: a litellm model string to run the agents on; offline
             ``ScriptedModel``s when ``None``.
         token_delay: seconds between the scripted models' tokens.
+        timeline: a file to write the run's timeline to (a standalone HTML
+            page, as ``GET /runs/<id>/timeline`` serves it), after the run.
 
     Raises:
         ValueError: for an unknown pattern.
@@ -312,20 +337,32 @@ async def run_team_demo(
 
     agents, pat, inputs = build_scenario(pattern, model, token_delay=token_delay)
     title = f"{pat.name} - " + "; ".join(f"{k}: {v}" for k, v in inputs.items())
+    records: list[dict[str, Any]] = []  # the events with their time, for the timeline
     async with team(*agents, pattern=pat, timeout=300) as t:
         board = Board(title, [m.name for m in t.members])
-        started = time.perf_counter()
+        started = time.monotonic()
         with Live(board, console=console, refresh_per_second=20, vertical_overflow="visible"):
             async with t.stream(**inputs) as events:
                 async for event in events:
                     board.handle(event)
-        seconds = time.perf_counter() - started
+                    if timeline is not None:
+                        at = round(time.monotonic() - started, 4)
+                        records.append({**msgspec.to_builtins(event), "time": at})
+        seconds = time.monotonic() - started
     console.print()
     if events.result is not None:
         console.print(_result_panel(events.result, seconds))
-        return True
-    error = events.error
-    hint = " (is the model's API key set?)" if model else ""
-    message = f"{type(error).__name__}: {error}" if isinstance(error, KaizenError) else str(error)
-    console.print(Panel(f"{message}{hint}", title="the run failed", border_style="red"))
-    return False
+    else:
+        error = events.error
+        hint = " (is the model's API key set?)" if model else ""
+        message = (
+            f"{type(error).__name__}: {error}" if isinstance(error, KaizenError) else str(error)
+        )
+        console.print(Panel(f"{message}{hint}", title="the run failed", border_style="red"))
+    if timeline is not None:
+        from ..web._timeline import timeline_html
+
+        page = timeline_html(_run_status(pattern, events.run_id, records), records)
+        await anyio.Path(timeline).write_text(page, encoding="utf-8")
+        console.print(f"timeline: {timeline}")
+    return events.result is not None

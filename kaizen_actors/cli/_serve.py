@@ -29,15 +29,13 @@ Use :func:`add_serve_parser` to mount it under a CLI, or :func:`serve_main`.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import ssl
+from ._target import load_target, nats_from_env
 
 __all__ = ["add_serve_parser", "run_serve", "serve_main"]
 
@@ -107,60 +105,6 @@ def serve_main(argv: list[str]) -> int:
     return run_serve(parser.parse_args(argv))
 
 
-def load_target(target: str) -> Any:
-    """Import ``package.module:callable``, looking in the current folder first (as uvicorn does).
-
-    Raises:
-        SystemExit: with a clear message when the target cannot be imported.
-
-    """
-    module_name, _, attr = target.partition(":")
-    if not module_name or not attr:
-        raise SystemExit(f"serve: target must look like package.module:callable, got {target!r}")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError) as exc:
-        raise SystemExit(f"serve: cannot load {target!r}: {exc}") from None
-    if not callable(obj):
-        raise SystemExit(f"serve: {target!r} is not callable")
-    return obj
-
-
-def _tls_from_env() -> ssl.SSLContext | None:
-    ca, cert, key = (os.environ.get(k) for k in ("NATS_CA", "NATS_CERT", "NATS_KEY"))
-    if not (ca or cert):
-        return None
-    import ssl  # loaded only by a TLS deployment: it costs 15-20 ms of every command's start
-
-    context = ssl.create_default_context(cafile=ca)
-    if cert:
-        context.load_cert_chain(cert, key)
-    return context
-
-
-def _transport_from_env(args: argparse.Namespace) -> Any:
-    from ..transport.nats import NatsTransport
-
-    env = os.environ.get
-    return NatsTransport(
-        args.nats,
-        token=env("NATS_TOKEN"),
-        user=env("NATS_USER"),
-        password=env("NATS_PASSWORD"),
-        nkeys_seed=env("NATS_NKEY_SEED"),
-        creds=env("NATS_CREDS"),
-        tls=_tls_from_env(),
-        durable=args.durable,
-        ack_wait=args.ack_wait,
-        service=True,
-        name=f"kaizen-actors serve {args.name} pid={os.getpid()}",
-    )
-
-
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the tree described by parsed ``args`` until SIGTERM/SIGINT; returns the exit code."""
     import anyio
@@ -168,7 +112,7 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
-    build = load_target(args.target)
+    build = load_target(args.target, "serve", want_callable=True)
 
     def factory() -> Any:
         from ..actors import Actor
@@ -178,7 +122,13 @@ def run_serve(args: argparse.Namespace) -> int:
             tree = tree()
         return tree
 
-    transport = _transport_from_env(args)  # reads certificate files: before the loop runs
+    transport = nats_from_env(  # reads certificate files: before the loop runs
+        args.nats,
+        f"kaizen-actors serve {args.name} pid={os.getpid()}",
+        durable=args.durable,
+        ack_wait=args.ack_wait,
+        service=True,
+    )
     try:
         return anyio.run(_serve, args, factory, transport, backend="asyncio")
     except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C

@@ -1,0 +1,65 @@
+"""Layer 5, the web surface: teams served over HTTP to UIs and other agent frameworks.
+
+::
+
+    from kaizen_actors.web import create_app
+    app = create_app({"debate": ka.team(*solvers, pattern=ka.Debate(rounds=2))})
+    # uvicorn.run(app)  or:  kaizen-actors web package.module:attr
+
+- ``_app``: :func:`create_app` and its routes; ``_served``: what is served
+  (teams by name, their inputs); ``_runs``: the runs held for replay
+  (:class:`RunHub`); ``_sse``: Server-Sent Events over raw ASGI;
+  ``_http``: bodies, auth and JSON errors; ``_agui``: the AG-UI endpoint;
+  ``_page`` and ``_timeline``: the live page and a run's timeline (HTML,
+  no build step, assets in ``static/``); ``_metrics``: Prometheus text.
+
+Names load lazily: ``create_app`` imports Starlette, the timeline
+(``kaizen-actors demo --timeline``) does not, nor does ``import kaizen_actors``.
+
+Version added: 0.1
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "create_app": "._app",
+    "WebState": "._app",
+    "WebError": "._errors",
+    "Entry": "._runs",
+    "RunHub": "._runs",
+    "WebRun": "._runs",
+    "decode_frame": "._runs",
+    "ServedTeam": "._served",
+    "resolve_served": "._served",
+}
+
+__all__ = [
+    "Entry",
+    "RunHub",
+    "ServedTeam",
+    "WebError",
+    "WebRun",
+    "WebState",
+    "create_app",
+    "decode_frame",
+    "resolve_served",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kaizen_actors.web' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from ._app import WebState, create_app
+    from ._errors import WebError
+    from ._runs import Entry, RunHub, WebRun, decode_frame
+    from ._served import ServedTeam, resolve_served

@@ -1,0 +1,338 @@
+"""``create_app``: the Starlette app serving teams (REST, resumable SSE, page, metrics)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import msgspec
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ..messages import ConfigError, SignatureError
+from ._agui import agui_endpoint
+from ._errors import WebError
+from ._http import BearerAuth, error_response, read_json
+from ._metrics import metrics_text
+from ._runs import RunHub, frame_data
+from ._served import resolve_served
+from ._sse import SSEResponse, run_frames
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+
+    from starlette.requests import Request
+    from starlette.routing import BaseRoute
+
+    from ..actors import ActorNode, ActorSystem
+    from ..transport import Transport
+    from ._runs import WebRun
+    from ._served import Served, ServedTeam
+
+__all__ = ["WebState", "create_app"]
+
+
+class _RunRequest(msgspec.Struct, forbid_unknown_fields=True):
+    team: str
+    inputs: dict[str, Any] = {}
+    detached: bool = False
+
+
+class WebState:
+    """What the app's routes share (``app.state.web``): the served teams, the runs, the limits.
+
+    Attributes:
+        served: the served teams by name.
+        hub: the :class:`RunHub` of the app's runs.
+        max_body: the largest request body accepted, in bytes.
+        keepalive: seconds between keep-alive frames of a quiet stream.
+
+    Version added: 0.1
+
+    """
+
+    def __init__(
+        self, served: dict[str, ServedTeam], hub: RunHub, max_body: int, keepalive: float
+    ) -> None:
+        self.served = served
+        self.hub = hub
+        self.max_body = max_body
+        self.keepalive = keepalive
+
+    def team(self, name: str) -> ServedTeam:
+        """The served team ``name``.
+
+        Raises:
+            WebError: 404 for a name nothing is served under.
+
+        """
+        served = self.served.get(name)
+        if served is None:
+            known = ", ".join(self.served)
+            raise WebError(404, "NotFound", f"no team {name!r} is served (served: {known})")
+        return served
+
+    def start_run(self, name: str, inputs: dict[str, Any], *, detached: bool = False) -> WebRun:
+        """Check ``inputs`` against team ``name`` and start a run.
+
+        Raises:
+            WebError: 404 for an unknown team, 422 for inputs its signature
+                rejects, 503 when too many runs are held.
+
+        """
+        served = self.team(name)
+        try:
+            values = served.validate(inputs)
+        except SignatureError as exc:
+            raise WebError(422, "SignatureError", str(exc)) from None
+        return self.hub.start(served, values, detached=detached)
+
+    async def learn(self, timeout: float = 1.0) -> None:  # noqa: ASYNC109 - bounded asks
+        """Ask the remote entry agents not yet known for their fields, all at once."""
+        unknown = [s for s in self.served.values() if not s.known]
+        if unknown:
+            async with anyio.create_task_group() as tg:
+                for served in unknown:
+                    tg.start_soon(served.learn, timeout)
+
+    def systems(self) -> list[ActorSystem]:
+        """The running systems the served teams' agents live in (one per team, or one shared)."""
+        systems = {id(s.team.system): s.team.system for s in self.served.values()}
+        return [system for system in systems.values() if system is not None and system.running]
+
+    def trees(self) -> list[ActorNode]:
+        """The supervision trees of the systems the served teams run in."""
+        return [system.tree() for system in self.systems()]
+
+
+def _state(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(msgspec.json.encode(data), status, media_type="application/json")
+
+
+async def _post_run(request: Request) -> Response:
+    web = _state(request)
+    body = await read_json(request, web.max_body)
+    await web.learn()
+    try:
+        asked = msgspec.convert(body, _RunRequest)
+    except msgspec.ValidationError as exc:
+        raise WebError(
+            400,
+            "BadRequest",
+            f'expected {{"team": str, "inputs": {{...}}, "detached": bool}}: {exc}',
+        ) from None
+    run = web.start_run(asked.team, asked.inputs, detached=asked.detached)
+    return _json({"run_id": run.run_id, "events": f"/runs/{run.run_id}/events"}, 201)
+
+
+def _resume_from(request: Request) -> int:
+    last = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    if last is None or last == "":
+        return 0
+    try:
+        seq = int(last)
+    except ValueError:
+        raise WebError(
+            400, "BadRequest", f"Last-Event-ID must be an event's seq, got {last!r}"
+        ) from None
+    if seq < -1:
+        raise WebError(400, "BadRequest", f"Last-Event-ID must be >= -1, got {seq}")
+    return seq + 1
+
+
+async def _run_events(request: Request) -> SSEResponse:
+    web = _state(request)
+    run = web.hub.get(request.path_params["run_id"])
+    start = _resume_from(request)
+    run.check_start(start)  # 410 / 400 now, before the stream's headers are sent
+    return SSEResponse(run_frames(run, start, web.keepalive))
+
+
+async def _get_run(request: Request) -> Response:
+    return _json(_state(request).hub.get(request.path_params["run_id"]).status())
+
+
+async def _delete_run(request: Request) -> Response:
+    run = _state(request).hub.cancel(request.path_params["run_id"])
+    return _json(run.status(), 202)
+
+
+async def _timeline(request: Request) -> HTMLResponse:
+    run = _state(request).hub.get(request.path_params["run_id"])
+    from ._timeline import timeline_html
+
+    events = [msgspec.json.decode(frame_data(frame)) for frame in run.frames()]
+    return HTMLResponse(timeline_html(run.status(), events))
+
+
+async def _page(request: Request) -> HTMLResponse:
+    web = _state(request)
+    selected = request.query_params.get("team")
+    if selected is not None:
+        web.team(selected)
+    await web.learn()
+    from ._page import page_html
+
+    return HTMLResponse(page_html([s.describe() for s in web.served.values()], selected))
+
+
+async def _teams(request: Request) -> Response:
+    web = _state(request)
+    await web.learn()
+    return _json({"teams": [s.describe() for s in web.served.values()]})
+
+
+async def _tree(request: Request) -> Response:
+    return _json({"systems": _state(request).trees()})
+
+
+async def _metrics(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(
+        metrics_text(_state(request)), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )
+
+
+async def _healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def _web_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WebError)
+    return error_response(exc.status, exc.kind, str(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    kind = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
+    return error_response(exc.status_code, kind, str(exc.detail))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return error_response(500, "InternalError", f"{type(exc).__name__}: the server failed")
+
+
+def create_app(
+    served: Served,
+    *,
+    replay: int = 10_000,
+    auth_token: str | None = None,
+    max_body: int = 1_000_000,
+    keep_finished: float = 300.0,
+    max_runs: int = 1_000,
+    disconnect_grace: float = 5.0,
+    start_timeout: float = 30.0,
+    keepalive: float = 15.0,
+    transport: Transport | str | None = None,
+    namespace: str = "kaizen",
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The ASGI app serving ``served`` over HTTP; run it with any ASGI server (uvicorn).
+
+    ::
+
+        app = kaizen_actors.web.create_app({"debate": ka.team(*solvers, pattern=ka.Debate())})
+        uvicorn.run(app)
+
+    On start-up the app enters each team that is not running yet, and on
+    shutdown cancels the runs still going and stops the teams. Each team
+    runs in a system of its own, unless ``transport`` is given: then the
+    teams made without a system share one ``ActorSystem`` on it (one
+    connection; agent names are addresses in its namespace, so two teams
+    may not spawn agents of one name). Routes: ``POST /runs``,
+    ``GET /runs/<id>/events`` (SSE, resumable with ``Last-Event-ID``),
+    ``GET /runs/<id>``, ``DELETE /runs/<id>``, ``POST /agui/<team>`` (AG-UI),
+    ``GET /`` (the live page), ``GET /runs/<id>/timeline``, ``GET /metrics``,
+    ``GET /healthz``, and ``GET /api/teams``, ``GET /api/tree`` for the page.
+    Bad requests answer ``{"error": type, "message": text}`` with their status.
+
+    Args:
+        served: a ``Team``, an ``Agent`` (served as a one-agent team) or a
+            dict ``{name: Team | Agent}``.
+        replay: events kept per run for resuming (410 past them).
+        auth_token: the bearer token every route but ``/healthz`` needs;
+            ``KAIZEN_WEB_TOKEN`` when not given; none when neither is set.
+        max_body: the largest request body, in bytes (413 past it).
+        keep_finished: seconds a finished run stays readable.
+        max_runs: runs held at once (503 when all are running).
+        disconnect_grace: seconds a run nobody watches goes on before it is
+            cancelled (unless started ``detached``).
+        start_timeout: seconds a new run waits for its first client.
+        keepalive: seconds between keep-alive frames of a quiet stream.
+        transport: the shared system's transport (a ``nats://`` URL
+            reaches agents served by name in other processes).
+        namespace: the shared system's name (the NATS namespace).
+        routes: more routes to mount (the A2A and MCP surfaces).
+
+    Raises:
+        ConfigError: for a bad served object or a limit that is not positive.
+
+    Version added: 0.1
+
+    """
+    for key, value in (("replay", replay), ("max_body", max_body), ("max_runs", max_runs)):
+        if value < 1:
+            raise ConfigError(f"create_app: {key} must be >= 1, got {value!r}", key=key)
+    teams = resolve_served(served)
+    hub = RunHub(
+        replay=replay,
+        keep_finished=keep_finished,
+        max_runs=max_runs,
+        disconnect_grace=disconnect_grace,
+        start_timeout=start_timeout,
+    )
+    web = WebState(teams, hub, max_body, keepalive)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from ..actors import ActorSystem
+
+        async with AsyncExitStack() as stack:
+            shared = None
+            if transport is not None:
+                shared = await stack.enter_async_context(ActorSystem(namespace, transport))
+            for one in teams.values():
+                if one.team.running:
+                    continue
+                if shared is not None and one.team.system is None and not one.team.middleware:
+                    one.team.use_system(shared)
+                await stack.enter_async_context(one.team)
+            await stack.enter_async_context(hub)  # left first: runs end before their teams
+            await web.learn(timeout=2.0)
+            yield
+
+    app = Starlette(
+        routes=[
+            Route("/runs", _post_run, methods=["POST"]),
+            Route("/runs/{run_id}/events", _run_events, methods=["GET"]),
+            Route("/runs/{run_id}/timeline", _timeline, methods=["GET"]),
+            Route("/runs/{run_id}", _get_run, methods=["GET"]),
+            Route("/runs/{run_id}", _delete_run, methods=["DELETE"]),
+            Route("/agui/{team}", agui_endpoint, methods=["POST"]),
+            Route("/", _page, methods=["GET"]),
+            Route("/api/teams", _teams, methods=["GET"]),
+            Route("/api/tree", _tree, methods=["GET"]),
+            Route("/metrics", _metrics, methods=["GET"]),
+            Route("/healthz", _healthz, methods=["GET"]),
+            *routes,
+        ],
+        exception_handlers={
+            WebError: _web_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.web = web
+    token = auth_token if auth_token is not None else os.environ.get("KAIZEN_WEB_TOKEN") or None
+    if token:
+        app.add_middleware(BearerAuth, token=token)
+    return app
