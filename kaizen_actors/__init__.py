@@ -94,6 +94,8 @@ _EXPORTS: dict[str, str] = {
     "ToolResult": "kaizen_actors.agents",
     "FunctionTool": "kaizen_actors.agents",
     "Toolbox": "kaizen_actors.agents",
+    "MCPPool": "kaizen_actors.agents",
+    "MCPCapabilities": "kaizen_actors.agents",
     # layer 4: coordination
     "team": "kaizen_actors.coordination",
     "Team": "kaizen_actors.coordination",
@@ -111,7 +113,10 @@ _EXPORTS: dict[str, str] = {
     "RunStream": "kaizen_actors.coordination",
 }
 
-_SUBMODULES = {"events", "messages", "transport", "actors", "agents", "coordination", "web"}
+_SUBMODULES = {
+    *("events", "messages", "transport", "actors", "agents", "coordination"),
+    *("web", "nexus"),
+}
 
 __all__ = [*_EXPORTS, *sorted(_SUBMODULES)]
 
@@ -132,7 +137,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from . import actors, agents, coordination, events, messages, transport, web
+    from . import actors, agents, coordination, events, messages, nexus, transport, web
     from .actors import (
         Actor,
         ActorContext,
@@ -165,6 +170,8 @@ if TYPE_CHECKING:
         KaizenConfig,
         KaizenLLMAgentNode,
         KaizenNode,
+        MCPCapabilities,
+        MCPPool,
         MCPServer,
         Memory,
         Model,

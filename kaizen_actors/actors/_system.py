@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import anyio
 
@@ -37,6 +37,8 @@ DEFAULT_ROOT_STRATEGY = OneForOne(max_restarts=3, within=5.0)
 
 ROOT_NAME = "$root"
 
+R = TypeVar("R")
+
 
 def _make_transport(transport: Transport | str | None) -> Transport:
     if transport is not None:
@@ -57,6 +59,8 @@ class ActorSystem:
     change). When the root itself gives up, the system stops every actor,
     keeps the error in :attr:`failure`, logs it, and further sends raise
     ``SystemStopped``.
+    What the actors share without being actors (a connection pool: see
+    :meth:`resource`) is closed at shutdown, after the actors stopped.
 
     Args:
         name: the namespace. Systems with the same name on the same transport
@@ -137,6 +141,7 @@ class ActorSystem:
         self._root: ActorCell | None = None
         self._running = False
         self._stopped = anyio.Event()
+        self._resources: dict[object, Any] = {}
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -191,8 +196,49 @@ class ActorSystem:
         with anyio.CancelScope(shield=True):
             grace = self.stop_timeout if timeout is None else timeout
             await root.stop("the system shut down", grace=grace)
+            await self._close_resources()
             await self.transport.close()
         self._stopped.set()
+
+    def resource(self, key: object, factory: Callable[[], R]) -> R:
+        """The value this system shares under ``key``, made by ``factory()`` on first request.
+
+        For what every actor of the system shares without being an actor
+        itself (a pool of connections, a cache): one value per system and
+        key. At shutdown, after every actor has stopped, each value with an
+        async ``aclose()`` method is closed, the newest first, each within
+        ``stop_timeout`` seconds (an error is logged, not raised).
+
+        Raises:
+            SystemStopped: when there is no value under ``key`` yet and the
+                system is not running.
+
+        """
+        if key not in self._resources:
+            self._check_running()
+            self._resources[key] = factory()
+        return cast("R", self._resources[key])
+
+    async def _close_resources(self) -> None:
+        resources, self._resources = self._resources, {}
+        for key, value in reversed(resources.items()):
+            aclose = getattr(value, "aclose", None)
+            if aclose is None:
+                continue
+            with anyio.move_on_after(self.stop_timeout) as scope:
+                try:
+                    await aclose()
+                except Exception as exc:
+                    logger.error(
+                        "closing resource %r of system %r raised", key, self.name, exc_info=exc
+                    )
+            if scope.cancelled_caught:
+                logger.error(
+                    "closing resource %r of system %r took over %g s and was cancelled",
+                    key,
+                    self.name,
+                    self.stop_timeout,
+                )
 
     async def wait_stopped(self) -> None:
         """Wait until the system has shut down (by request, or because its root gave up)."""

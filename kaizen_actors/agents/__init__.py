@@ -83,14 +83,27 @@ functions::
   is shown the error text as the tool's result, so it can recover, and the
   ``ToolResult`` records it in ``error``.
 - An MCP server starts lazily, on the first turn that needs it, and is
-  listed once. Who owns it: for ``agent.run()``, ``agent.stream()`` and
-  ``agent.call()``, the agent (``await agent.aclose()`` or ``async with
-  agent:`` stops it; failing that, the end of the event loop does); in an
-  ``ActorSystem``, each agent actor (its ``on_stop`` stops it: when the
-  actor stops, restarts or its system shuts down). A server that cannot
-  start, or does not answer within its ``timeout`` (default 30 s), raises
+  listed once, then again whenever it sends ``tools/list_changed``. Who
+  owns it: for ``agent.run()``, ``agent.stream()`` and ``agent.call()``, the
+  agent (``await agent.aclose()`` or ``async with agent:`` stops it; failing
+  that, the end of the event loop does); in an ``ActorSystem``, the
+  system's :class:`MCPPool` (``MCPPool.of(system)``): one process per
+  server :attr:`MCPServer.key` (command, args, env, cwd, or URL) shared by
+  every agent actor and call of the system, stopped when the system shuts
+  down, not when an actor stops or restarts. A server that cannot start, or
+  does not answer within its ``timeout`` (default 30 s), raises
   ``ToolError`` naming its command with the tail of its stderr (never its
-  environment); the next turn tries again.
+  environment); the next turn tries again. A server that dies fails the
+  call in flight (an error result) and starts again for the next call;
+  ``pool.restarts`` counts those restarts.
+- Capability discovery (the seed's API): ``Kaizen(config={"mcp_servers":
+  {"calc": {"command": ...}, "web": {"url": ...}}})`` registers servers;
+  ``create_agent(name, {"mcp_capabilities": ["calculate", "search"]})``
+  gives the agent every tool of each registered server that offers a tool
+  whose name or description contains a capability (ignoring case), found at
+  its first turn (:class:`MCPCapabilities`); a capability that no server
+  offers raises ``ConfigError`` (key ``"mcp_capabilities"``) naming the
+  servers looked at.
 - Cancelling a turn cancels its tool calls in flight (the MCP server is sent
   a cancel notification); the server itself runs until its owner closes it.
 - ``ScriptedModel`` replies can be tool calls (``ka.ToolCall("add", {"a": 2,
@@ -125,7 +138,15 @@ from .models import (
     UsageMeter,
 )
 from .signatures import FieldSpec, InputField, OutputField, Signature, signature
-from .tools import FunctionTool, MCPServer, Toolbox, ToolCall, ToolResult
+from .tools import (
+    FunctionTool,
+    MCPCapabilities,
+    MCPPool,
+    MCPServer,
+    Toolbox,
+    ToolCall,
+    ToolResult,
+)
 
 if TYPE_CHECKING:
     from ._actor import AgentActor
@@ -151,6 +172,8 @@ __all__ = [
     "KaizenConfig",
     "KaizenLLMAgentNode",
     "KaizenNode",
+    "MCPCapabilities",
+    "MCPPool",
     "MCPServer",
     "Memory",
     "Model",

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..actors import Actor
 from ._tasks import AgentInfo, AgentReply, AgentTask, Describe, FieldInfo
+from .tools import MCPPool
 
 if TYPE_CHECKING:
     from ._agent import Agent
+    from .tools import Toolbox
 
 __all__ = ["AgentActor"]
 
@@ -21,9 +23,10 @@ class AgentActor(Actor):
     that is to the ``on_event`` callback of the ``ask``. Cancelling the
     ``ask`` stops the model stream (and the tool calls in flight).
 
-    The actor owns its agent's MCP servers: it starts them on its first task
-    and stops them in ``on_stop`` (when it stops, is restarted, or its
-    system shuts down).
+    The agent's MCP servers come from its system's :class:`MCPPool`: one
+    process per server for all the agents of the system, started on the
+    first task that needs it, stopped when the system shuts down (not when
+    one actor stops or restarts).
 
     Raises:
         TypeError: (from the handler) for a message that is not an ``AgentTask``.
@@ -36,12 +39,12 @@ class AgentActor(Actor):
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
-        self.toolbox = agent.toolbox()
+        self.toolbox: Toolbox | None = None
 
-    async def on_stop(self, ctx: Any) -> None:
-        """Stop the MCP servers this actor started."""
-        if self.toolbox is not None:
-            await self.toolbox.aclose()
+    async def on_start(self, ctx: Any) -> None:
+        """Take the agent's tools on the system's MCP pool (nothing starts yet)."""
+        if self.agent.tools:
+            self.toolbox = self.agent.toolbox(pool=MCPPool.of(ctx.system))
 
     async def receive(self, message: Any, ctx: Any) -> Any:
         """Run the task's turn and reply with an :class:`AgentReply` (``Describe``: its info)."""

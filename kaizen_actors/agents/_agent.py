@@ -5,7 +5,8 @@
 ``agent.factory()`` makes actors that serve ``AgentTask`` messages inside an
 ``ActorSystem`` (see :mod:`kaizen_actors.agents`). An agent with MCP servers
 among its tools starts them on its first turn; ``await agent.aclose()`` (or
-leaving ``async with agent:``) stops them.
+leaving ``async with agent:``) stops them. Its actors use their system's
+:class:`~.tools.MCPPool` instead: one process per server for the system.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from .kailash._bridge import run_turn
 from .kailash._runtime import admit, kailash_loaded, load_kailash
 from .models._model import accepts_tools, resolve_model
 from .signatures._signature import Signature, signature
-from .tools import Toolbox, resolve_tools
+from .tools import MCPPool, Toolbox, resolve_tools
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from ..events import Event
+    from ..nexus import NexusDeployment
     from ._stream import AgentStream
 
 __all__ = ["Agent"]
@@ -43,10 +45,12 @@ class Agent:
         model: a litellm model name, ``ka.Model`` or ``ka.ScriptedModel``.
         instructions: extra instructions after the signature's docstring.
         tools: what the model may call: :class:`MCPServer` objects (all
-            their tools) and ``async def`` functions (see
-            :class:`FunctionTool`). MCP servers start on the agent's first
-            turn (an actor's: on its first task) and stop at
-            :meth:`aclose` (the actor's: when it stops).
+            their tools), ``async def`` functions (see
+            :class:`FunctionTool`) and :class:`MCPCapabilities` (the
+            servers found for ``create_agent``'s ``mcp_capabilities``). MCP
+            servers start on the agent's first turn and stop at
+            :meth:`aclose`; the agent's actors share their system's
+            servers (:class:`MCPPool`), which stop with the system.
         memory: ``True`` for a :class:`BufferMemory`, a window size, a memory
             object, or ``None``.
         max_retries: how often an invalid reply is retried with the error
@@ -183,24 +187,26 @@ class Agent:
         """Stop the MCP servers this agent started for ``run``/``stream``/``call``.
 
         Waits until their processes are gone. The agent stays usable: its
-        next turn starts them again. Actors of the agent own their servers
-        and stop them themselves. Without ``aclose``, the servers stop when
-        the event loop cancels its remaining tasks at its end.
+        next turn starts them again. Actors of the agent use their system's
+        servers, which the system stops. Without ``aclose``, the servers stop
+        when the event loop cancels its remaining tasks at its end.
 
         Version added: 0.1
         """
         if self._toolbox is not None:
             await self._toolbox.aclose()
 
-    def toolbox(self) -> Toolbox | None:
+    def toolbox(self, pool: MCPPool | None = None) -> Toolbox | None:
         """A fresh :class:`Toolbox` of this agent's tools (``None`` without tools).
 
-        Its owner starts it by using it (``call(..., toolbox=)``) and must
-        ``aclose()`` it; agent actors each own one.
+        Its owner starts it by using it (``call(..., toolbox=)``). With
+        ``pool`` (an ``ActorSystem``'s: ``MCPPool.of(system)``), it takes its
+        MCP sessions from there and the pool's owner stops them; without,
+        the owner must ``aclose()`` it.
 
         Version added: 0.1
         """
-        return Toolbox(self.tools, owner=self.name) if self.tools else None
+        return Toolbox(self.tools, owner=self.name, pool=pool) if self.tools else None
 
     async def call(
         self,
@@ -318,13 +324,36 @@ class Agent:
 
         return AgentStream(self, values)
 
+    def deploy_as_nexus(
+        self,
+        channels: Iterable[str] = ("api", "cli", "mcp"),
+        auth: str | None = None,
+        monitoring: bool = True,
+        **options: Any,
+    ) -> NexusDeployment:
+        """The seed's Nexus deployment: this agent on several channels (not started yet).
+
+        ``async with agent.deploy_as_nexus(channels=["api", "cli", "mcp"]) as d:``
+        serves the web app (``"api"``: REST, SSE, AG-UI, A2A, the page),
+        the MCP server at ``/mcp`` (``"mcp"``) and ``d.cli(argv)``
+        (``"cli"``); see :class:`kaizen_actors.nexus.NexusDeployment`.
+        The surfaces live in layer 5, loaded on this call.
+
+        Raises:
+            ConfigError: for an unknown channel.
+
+        """
+        from ..nexus import deploy_as_nexus
+
+        return deploy_as_nexus(self, channels=channels, auth=auth, monitoring=monitoring, **options)
+
     def factory(self) -> Callable[[], Any]:
         """A zero-argument factory of actors serving this agent's ``AgentTask``s.
 
         Every call makes a fresh actor sharing this agent's compiled workflow,
-        model and memory (so a restarted actor keeps the memory). Each actor
-        starts its own MCP servers on its first task and stops them when it
-        stops.
+        model and memory (so a restarted actor keeps the memory). The actors
+        take their MCP servers from their system's :class:`MCPPool` (started
+        on the first task that needs them, stopped with the system).
         """
         from ._actor import AgentActor
 

@@ -12,15 +12,22 @@ the config given to ``create_agent``; ``runtime`` is what ``set()`` changes
 later. Known keys are validated when set: a bad value raises
 :class:`~kaizen_actors.ConfigError` naming the key. Other keys are stored as
 given.
+
+MCP servers registered under ``mcp_servers`` serve the agents'
+``mcp_capabilities``: see :mod:`~kaizen_actors.agents.tools._discovery`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..messages import ConfigError
+from .tools._discovery import MCPCapabilities, servers_from_config
+
+if TYPE_CHECKING:
+    from .tools import MCPServer
 
 __all__ = ["DEFAULTS", "AgentManager", "Kaizen", "KaizenConfig"]
 
@@ -66,6 +73,7 @@ def _checks() -> dict[str, tuple[str, Any]]:
                 "a positive number of seconds or None",
                 Annotated[float, Field(gt=0)] | None,
             ),
+            "mcp_capabilities": ("a list of capability words", list[str]),
         }
         _CHECKS.update(
             {
@@ -79,6 +87,9 @@ def _checks() -> dict[str, tuple[str, Any]]:
 def _validate(key: str, value: Any, source: str = "") -> Any:
     if not isinstance(key, str) or not key:
         raise ConfigError(f"config keys are non-empty strings, got {key!r}", key=str(key))
+    if key == "mcp_servers":
+        servers_from_config(value)  # raises ConfigError naming the entry; the value is kept
+        return value
     check = _checks().get(key)
     if check is None:
         return value
@@ -260,6 +271,11 @@ def agent_from_config(name: str, config: KaizenConfig) -> Any:
     params = {k: config.get(k) for k in keys if config.get(k) is not None}
     model = resolve_model(config.get("model"), params=params)
     memory = config.get("memory_window") if config.get("memory_enabled") else None
+    capabilities = config.get("mcp_capabilities")
+    tools = []
+    if capabilities:
+        servers = servers_from_config(config.get("mcp_servers"))
+        tools.append(MCPCapabilities(servers, capabilities))
     return Agent(
         name,
         signature=config.get("signature"),
@@ -267,6 +283,7 @@ def agent_from_config(name: str, config: KaizenConfig) -> Any:
         instructions=config.get("instructions"),
         memory=memory,
         max_retries=config.get("max_retries"),
+        tools=tools,
     )
 
 
@@ -291,10 +308,16 @@ class AgentManager:
             name: the agent's name, unique in this manager.
             config: the agent level: ``signature``, ``model``,
                 ``instructions``, ``temperature``, ``max_tokens``,
-                ``memory_enabled``, ``memory_window``, ``max_retries``.
+                ``memory_enabled``, ``memory_window``, ``max_retries``,
+                ``mcp_capabilities`` (the agent gets the tools of the
+                ``mcp_servers`` that offer them, found at its first turn;
+                none start here).
 
         Raises:
-            ConfigError: when the name is taken or a value is invalid (naming the key).
+            ConfigError: when the name is taken or a value is invalid (naming
+                the key); key ``"mcp_capabilities"`` when capabilities are
+                asked for and no server is registered. A capability that no
+                registered server offers raises it at the agent's first turn.
             SignatureError: when the signature string cannot be parsed.
 
         """
@@ -321,7 +344,9 @@ class Kaizen:
     """The framework object of the seed API.
 
     Args:
-        config: the framework-level config (a mapping or ``KaizenConfig``).
+        config: the framework-level config (a mapping or ``KaizenConfig``);
+            its ``mcp_servers`` registers MCP servers for the agents'
+            ``mcp_capabilities`` (nothing starts here).
 
     Raises:
         ConfigError: when a config value is invalid, naming the key.
@@ -333,6 +358,15 @@ class Kaizen:
     def __init__(self, config: Mapping[str, Any] | KaizenConfig | None = None) -> None:
         self._config = config if isinstance(config, KaizenConfig) else KaizenConfig(config)
         self.agents = AgentManager(self._config)
+
+    def mcp_servers(self) -> dict[str, MCPServer]:
+        """The MCP servers registered under the config key ``mcp_servers``, by name.
+
+        Raises:
+            ConfigError: (key ``"mcp_servers"``) for an invalid entry.
+
+        """
+        return {s.name: s for s in servers_from_config(self._config.get("mcp_servers"))}
 
     def get_config(self) -> KaizenConfig:
         """The framework's :class:`KaizenConfig` (live: changes apply to new agents)."""

@@ -1,4 +1,4 @@
-"""Layer 5: the ``kaizen-actors`` command (``demo``, ``serve``, ``web``, ``bench``)."""
+"""Layer 5: the ``kaizen-actors`` command (``demo``, ``serve``, ``web``, ``mcp``, ``bench``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+from ._mcp import add_mcp_parser
 from ._serve import add_serve_parser
 from ._web import add_web_parser
 
@@ -80,9 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.set_defaults(func=_demo)
     add_serve_parser(commands)
     add_web_parser(commands)
+    add_mcp_parser(commands)
     bench = commands.add_parser("bench", help="run a benchmark suite of a source checkout")
     bench.add_argument(
-        "suite", choices=["actors", "agents", "tools", "team", "cancel", "nats", "web"]
+        "suite",
+        choices=["actors", "agents", "tools", "team", "cancel", "nats", "web", "mcp", "a2a"],
     )
     bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")
     bench.set_defaults(func=_bench)

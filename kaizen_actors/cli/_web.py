@@ -16,7 +16,9 @@ command line); NATS credentials from the environment as for ``serve``.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 from ._target import load_target, nats_from_env
@@ -44,8 +46,9 @@ def _served(target: str | None) -> Any:
         return demo_teams()
     obj = load_target(target, "web")
     from ..coordination import Team
+    from ..coordination._members import is_agent
 
-    if callable(obj) and not isinstance(obj, Team) and not hasattr(obj, "factory"):
+    if callable(obj) and not isinstance(obj, Team) and not is_agent(obj):
         obj = obj()
     return obj
 
@@ -61,8 +64,30 @@ def run_web(args: argparse.Namespace) -> int:
     token = os.environ.get("KAIZEN_WEB_TOKEN")
     where = f"http://{args.host}:{args.port}/" + ("?token=$KAIZEN_WEB_TOKEN" if token else "")
     print(f"kaizen-actors web: serving on {where}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower())
+    logging.getLogger("uvicorn.access").addFilter(_hide_tokens)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        timeout_graceful_shutdown=GRACE,  # open streams of detached runs would hold it forever
+    )
     return 0
+
+
+GRACE = 5
+"""Seconds open connections (SSE streams) get when the server stops, before they are closed."""
+
+_TOKEN = re.compile(r"([?&]token=)[^&\s\"]*")
+
+
+def _hide_tokens(record: logging.LogRecord) -> bool:
+    """An access-log filter: ``/?token=...`` is logged as ``/?token=***``."""
+    if isinstance(record.args, tuple):
+        record.args = tuple(
+            _TOKEN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
+        )
+    return True
 
 
 def add_web_parser(subparsers: Any) -> argparse.ArgumentParser:

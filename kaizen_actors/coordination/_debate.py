@@ -94,6 +94,10 @@ class Debate(Pattern):
         """The judge, when there is one."""
         return [self.judge] if self.judge is not None else []
 
+    def result(self, members: Sequence[MemberSpec]) -> MemberSpec:
+        """The judge when there is one (its output is the run's), else the first debater."""
+        return self.judge if self.judge is not None else members[0]
+
     def debaters(self, members: Sequence[Member]) -> list[Member]:
         """The members that debate: all but the judge."""
         return [m for m in members if m.name != self.judge_name]

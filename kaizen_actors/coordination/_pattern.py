@@ -38,7 +38,8 @@ class Pattern:
       planner), spawned with the team, reached with ``run.helper(name)``.
     - ``entry(members)``: the member whose signature's inputs are the
       team's inputs (surfaces check inputs and draw forms from it); the
-      first by default.
+      first by default; ``result(members)``: the member whose output fields
+      are the run's (the entry by default; a ``Debate``'s judge).
     - ``check(members)``: called once when the team starts, with the members
       in order; raise ``ka.ConfigError`` when they do not fit the pattern.
 
@@ -61,6 +62,10 @@ class Pattern:
     def entry(self, members: Sequence[MemberSpec]) -> MemberSpec:
         """The member whose signature's inputs are the team's inputs; the first by default."""
         return members[0]
+
+    def result(self, members: Sequence[MemberSpec]) -> MemberSpec:
+        """The member whose output fields a run's result has; the entry member by default."""
+        return self.entry(members)
 
     def check(self, members: Sequence[Member]) -> None:
         """Check the team's members when the team starts.

@@ -9,7 +9,10 @@
 - ``_app``: :func:`create_app` and its routes; ``_served``: what is served
   (teams by name, their inputs); ``_runs``: the runs held for replay
   (:class:`RunHub`); ``_sse``: Server-Sent Events over raw ASGI;
-  ``_http``: bodies, auth and JSON errors; ``_agui``: the AG-UI endpoint;
+  ``_http``: bodies, auth and JSON errors; ``_agui`` (and ``_agui_map``,
+  the event mapping): the AG-UI endpoint; ``_a2a`` (and ``_a2a_task``, the
+  task executor): A2A; ``_mcp``: the MCP server at ``/mcp``;
+  ``_serving``: an app on uvicorn inside an event loop;
   ``_page`` and ``_timeline``: the live page and a run's timeline (HTML,
   no build step, assets in ``static/``); ``_metrics``: Prometheus text.
 
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "create_app": "._app",
     "WebState": "._app",
+    "Surface": "._app",
     "WebError": "._errors",
     "Entry": "._runs",
     "RunHub": "._runs",
@@ -40,6 +44,7 @@ __all__ = [
     "Entry",
     "RunHub",
     "ServedTeam",
+    "Surface",
     "WebError",
     "WebRun",
     "WebState",
@@ -59,7 +64,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from ._app import WebState, create_app
+    from ._app import Surface, WebState, create_app
     from ._errors import WebError
     from ._runs import Entry, RunHub, WebRun, decode_frame
     from ._served import ServedTeam, resolve_served

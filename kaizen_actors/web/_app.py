@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
-from contextlib import AsyncExitStack, asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import anyio
 import msgspec
@@ -23,7 +25,7 @@ from ._served import resolve_served
 from ._sse import SSEResponse, run_frames
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Sequence
+    from collections.abc import AsyncIterator
 
     from starlette.requests import Request
     from starlette.routing import BaseRoute
@@ -34,6 +36,52 @@ if TYPE_CHECKING:
     from ._served import Served, ServedTeam
 
 __all__ = ["WebState", "create_app"]
+
+
+class Surface(NamedTuple):
+    """A protocol mounted on the app (A2A, MCP): its routes, and what runs while the app does.
+
+    Attributes:
+        routes: the routes to mount.
+        lifespan: an async context manager factory entered once the teams
+            run, left before they stop (a session manager, a task store).
+
+    Version added: 0.1
+
+    """
+
+    routes: Sequence[BaseRoute]
+    lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None
+
+
+SurfaceFactory = Callable[["WebState"], Surface]
+"""Makes a :class:`Surface` for an app from its :class:`WebState` (its teams and runs)."""
+
+DEFAULT_SURFACES: tuple[str, ...] = ("._mcp:mcp_surface", "._a2a:a2a_surface")
+"""The protocols every app mounts, as ``._<name>:factory`` entries loaded when an app is made."""
+
+
+def surface_factories(names: Sequence[str] | None = None) -> list[SurfaceFactory]:
+    """The surface factories of :data:`DEFAULT_SURFACES` named ``names`` (``"a2a"``, ``"mcp"``).
+
+    All of them when ``names`` is ``None``.
+
+    Raises:
+        ConfigError: for a name no surface has.
+
+    """
+    known = {entry.partition(":")[0].removeprefix("._"): entry for entry in DEFAULT_SURFACES}
+    chosen = list(known) if names is None else list(names)
+    unknown = [n for n in chosen if n not in known]
+    if unknown:
+        raise ConfigError(
+            f"surfaces: unknown {unknown!r} (known: {', '.join(known)})", key="surfaces"
+        )
+    factories = []
+    for name in chosen:
+        module, _, attr = known[name].partition(":")
+        factories.append(getattr(importlib.import_module(module, __package__), attr))
+    return factories
 
 
 class _RunRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,12 +104,23 @@ class WebState:
     """
 
     def __init__(
-        self, served: dict[str, ServedTeam], hub: RunHub, max_body: int, keepalive: float
+        self,
+        served: dict[str, ServedTeam],
+        hub: RunHub,
+        max_body: int,
+        keepalive: float,
+        auth_token: str | None = None,
     ) -> None:
         self.served = served
         self.hub = hub
         self.max_body = max_body
         self.keepalive = keepalive
+        self._auth_token = auth_token
+
+    @property
+    def auth_token(self) -> str | None:
+        """The bearer token the app's routes need (``None``: no auth); a card declares it."""
+        return self._auth_token
 
     def team(self, name: str) -> ServedTeam:
         """The served team ``name``.
@@ -99,14 +158,21 @@ class WebState:
                 for served in unknown:
                     tg.start_soon(served.learn, timeout)
 
-    def systems(self) -> list[ActorSystem]:
-        """The running systems the served teams' agents live in (one per team, or one shared)."""
-        systems = {id(s.team.system): s.team.system for s in self.served.values()}
-        return [system for system in systems.values() if system is not None and system.running]
+    def named_systems(self) -> list[tuple[str, ActorSystem]]:
+        """The running systems the served teams live in, each with the first team's name.
+
+        One system per team, or one shared by all (``create_app(transport=)``).
+        """
+        systems: dict[int, tuple[str, ActorSystem]] = {}
+        for name, served in self.served.items():
+            system = served.team.system
+            if system is not None and system.running:
+                systems.setdefault(id(system), (name, system))
+        return list(systems.values())
 
     def trees(self) -> list[ActorNode]:
         """The supervision trees of the systems the served teams run in."""
-        return [system.tree() for system in self.systems()]
+        return [system.tree() for _, system in self.named_systems()]
 
 
 def _state(request: Request) -> WebState:
@@ -121,7 +187,6 @@ def _json(data: Any, status: int = 200) -> Response:
 async def _post_run(request: Request) -> Response:
     web = _state(request)
     body = await read_json(request, web.max_body)
-    await web.learn()
     try:
         asked = msgspec.convert(body, _RunRequest)
     except msgspec.ValidationError as exc:
@@ -130,6 +195,7 @@ async def _post_run(request: Request) -> Response:
             "BadRequest",
             f'expected {{"team": str, "inputs": {{...}}, "detached": bool}}: {exc}',
         ) from None
+    await web.team(asked.team).learn()
     run = web.start_run(asked.team, asked.inputs, detached=asked.detached)
     return _json({"run_id": run.run_id, "events": f"/runs/{run.run_id}/events"}, 201)
 
@@ -138,21 +204,18 @@ def _resume_from(request: Request) -> int:
     last = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     if last is None or last == "":
         return 0
-    try:
-        seq = int(last)
-    except ValueError:
-        raise WebError(
-            400, "BadRequest", f"Last-Event-ID must be an event's seq, got {last!r}"
-        ) from None
-    if seq < -1:
-        raise WebError(400, "BadRequest", f"Last-Event-ID must be >= -1, got {seq}")
-    return seq + 1
+    digits = last.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()) or int(last) < -1:
+        raise WebError(400, "BadRequest", f"Last-Event-ID must be an event's seq, got {last!r}")
+    return int(last) + 1
 
 
-async def _run_events(request: Request) -> SSEResponse:
+async def _run_events(request: Request) -> Response | SSEResponse:
     web = _state(request)
     run = web.hub.get(request.path_params["run_id"])
     start = _resume_from(request)
+    if run.over_for(start):  # 204 stops an EventSource reconnecting after the last event
+        return Response(status_code=204)
     run.check_start(start)  # 410 / 400 now, before the stream's headers are sent
     return SSEResponse(run_frames(run, start, web.keepalive))
 
@@ -170,8 +233,12 @@ async def _timeline(request: Request) -> HTMLResponse:
     run = _state(request).hub.get(request.path_params["run_id"])
     from ._timeline import timeline_html
 
-    events = [msgspec.json.decode(frame_data(frame)) for frame in run.frames()]
-    return HTMLResponse(timeline_html(run.status(), events))
+    status, frames = run.status(), run.frames()
+
+    def render() -> str:  # up to `replay` frames: tens of ms, off the loop
+        return timeline_html(status, [msgspec.json.decode(frame_data(f)) for f in frames])
+
+    return HTMLResponse(await anyio.to_thread.run_sync(render))
 
 
 async def _page(request: Request) -> HTMLResponse:
@@ -234,6 +301,8 @@ def create_app(
     transport: Transport | str | None = None,
     namespace: str = "kaizen",
     routes: Sequence[BaseRoute] = (),
+    surfaces: Sequence[SurfaceFactory] | None = None,
+    metrics: bool = True,
 ) -> Starlette:
     """The ASGI app serving ``served`` over HTTP; run it with any ASGI server (uvicorn).
 
@@ -270,7 +339,10 @@ def create_app(
         transport: the shared system's transport (a ``nats://`` URL
             reaches agents served by name in other processes).
         namespace: the shared system's name (the NATS namespace).
-        routes: more routes to mount (the A2A and MCP surfaces).
+        routes: more routes to mount.
+        surfaces: the protocols to mount (:class:`Surface` factories);
+            by default A2A and MCP.
+        metrics: serve ``GET /metrics``.
 
     Raises:
         ConfigError: for a bad served object or a limit that is not positive.
@@ -289,7 +361,9 @@ def create_app(
         disconnect_grace=disconnect_grace,
         start_timeout=start_timeout,
     )
-    web = WebState(teams, hub, max_body, keepalive)
+    token = auth_token if auth_token is not None else os.environ.get("KAIZEN_WEB_TOKEN") or None
+    web = WebState(teams, hub, max_body, keepalive, token)
+    mounted = [make(web) for make in (surface_factories() if surfaces is None else surfaces)]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -306,6 +380,9 @@ def create_app(
                     one.team.use_system(shared)
                 await stack.enter_async_context(one.team)
             await stack.enter_async_context(hub)  # left first: runs end before their teams
+            for surface in mounted:
+                if surface.lifespan is not None:
+                    await stack.enter_async_context(surface.lifespan())
             await web.learn(timeout=2.0)
             yield
 
@@ -320,9 +397,10 @@ def create_app(
             Route("/", _page, methods=["GET"]),
             Route("/api/teams", _teams, methods=["GET"]),
             Route("/api/tree", _tree, methods=["GET"]),
-            Route("/metrics", _metrics, methods=["GET"]),
+            *([Route("/metrics", _metrics, methods=["GET"])] if metrics else []),
             Route("/healthz", _healthz, methods=["GET"]),
             *routes,
+            *(route for surface in mounted for route in surface.routes),
         ],
         exception_handlers={
             WebError: _web_error,
@@ -332,7 +410,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.web = web
-    token = auth_token if auth_token is not None else os.environ.get("KAIZEN_WEB_TOKEN") or None
     if token:
         app.add_middleware(BearerAuth, token=token)
     return app

@@ -30,10 +30,20 @@ async def read_json(request: Request, max_body: int) -> Any:
     """The request's JSON body, refused past ``max_body`` bytes before it is read whole.
 
     Raises:
-        WebError: 413 for a body over the limit (by its ``Content-Length``,
-            or as it streams in), 400 for a body that is not JSON.
+        WebError: 415 for a body not sent as ``application/json``, 413 for
+            one over the limit (by its ``Content-Length``, or as it streams
+            in), 400 for one that is not JSON.
 
     """
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if kind != "application/json" and not kind.endswith("+json"):
+        # A cross-site page may send text/plain without asking (no CORS
+        # preflight) and the page's cookie would go with it: JSON only.
+        raise WebError(
+            415,
+            "UnsupportedMediaType",
+            f"send the body as application/json, not {kind or 'none'!r}",
+        )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_body:
         raise _too_large(max_body)
@@ -46,6 +56,8 @@ async def read_json(request: Request, max_body: int) -> Any:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise WebError(400, "BadRequest", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise WebError(400, "BadRequest", "the body's JSON is nested too deeply") from None
 
 
 def _too_large(max_body: int) -> WebError:
@@ -83,7 +95,12 @@ class BearerAuth:
             )
             response: Any = RedirectResponse(f"/?{params}" if params else "/", status_code=303)
             response.set_cookie(
-                TOKEN_COOKIE, self._token.decode(), httponly=True, samesite="strict", path="/"
+                TOKEN_COOKIE,
+                self._token.decode(),
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+                path="/",
             )
             await response(scope, receive, send)
             return

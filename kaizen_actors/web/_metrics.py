@@ -48,26 +48,25 @@ class _Collector:
         yield CounterMetricFamily(
             "kaizen_web_dropped_clients",
             "Streams ended because their client fell behind the replay buffer",
-            value=sum(r.dropped_clients for r in held),
+            value=hub.dropped_clients,
         )
+        labels = ["team", "actor"]
         restarts = GaugeMetricFamily(
-            "kaizen_actor_restarts", "Restarts of each actor by its supervisor", labels=["actor"]
+            "kaizen_actor_restarts", "Restarts of each actor by its supervisor", labels=labels
         )
         mailbox = GaugeMetricFamily(
-            "kaizen_actor_mailbox_depth",
-            "Messages waiting in each actor's mailbox",
-            labels=["actor"],
+            "kaizen_actor_mailbox_depth", "Messages waiting in each actor's mailbox", labels=labels
         )
-        for tree in self.web.trees():
-            for node in _walk(tree):
-                restarts.add_metric([node.name], node.restarts)
-                mailbox.add_metric([node.name], node.mailbox)
+        for team, system in self.web.named_systems():
+            for node in _walk(system.tree()):
+                restarts.add_metric([team, node.name], node.restarts)
+                mailbox.add_metric([team, node.name], node.mailbox)
         yield restarts
         yield mailbox
         yield CounterMetricFamily(
             "kaizen_dead_letters",
             "Messages dropped into dead letters",
-            value=sum(system.dead_letters.total for system in self.web.systems()),
+            value=sum(system.dead_letters.total for _, system in self.web.named_systems()),
         )
 
 

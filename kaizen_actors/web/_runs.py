@@ -7,7 +7,8 @@ sent, and kept in the run's replay buffer (the last ``replay`` events), so:
 
 - a run keeps only its frames (an event is read back from its frame when
   needed, :func:`decode_frame`), so memory per run is bounded by the replay
-  buffer, however many clients watch and however slow they are;
+  buffer (trimmed in batches: at most ``replay + max(64, replay // 4)``
+  frames), however many clients watch and however slow they are;
 - the run never waits for a client: a client reads the buffer at its own
   pace, and its socket's backpressure slows its own stream only; a client
   that falls further behind than the buffer holds has its stream ended
@@ -51,9 +52,6 @@ if TYPE_CHECKING:
 __all__ = ["Entry", "RunHub", "WebRun", "decode_frame", "frame_data", "sse_frame"]
 
 _encode = msgspec.json.Encoder().encode
-
-_STATES = {"cancelled": "cancelled"}
-"""``RunFailed.reason`` -> run state; every other reason is ``"failed"``."""
 
 
 class Entry(NamedTuple):
@@ -159,17 +157,21 @@ class WebRun:
             self.usage = msgspec.to_builtins(event.usage)
             self.ended.set()
         elif isinstance(event, RunFailed):
-            self.state = _STATES.get(event.reason, "failed")
+            self.state = "cancelled" if event.reason == "cancelled" else "failed"
             self.error = {"type": event.error_type, "reason": event.reason, "message": event.error}
             self.ended.set()
         self._wake()
 
-    def close(self, error: BaseException | None = None) -> None:
+    def close(self, error: BaseException | None = None, *, cancelled: bool = False) -> None:
         """The run's stream is over: settle a run that ended without its last event.
 
-        ``error`` is what stopped the stream itself (a run that could not start).
+        ``error`` is what stopped the stream itself (a run that could not
+        start); ``cancelled``: the app stopped it (shutting down).
         """
-        if self.state == "running":
+        if self.state == "running" and cancelled:
+            self.state = "cancelled"
+            self.error = {"type": "Cancelled", "reason": "cancelled", "message": "the app stopped"}
+        elif self.state == "running":
             self.state = "failed"
             kind, message = "RunError", "the run ended without its last event"
             if error is not None:
@@ -203,7 +205,7 @@ class WebRun:
 
         Raises:
             WebError: 410 when ``start`` is no longer in the replay buffer,
-                400 when it is past the run's last event.
+                400 when it is past the run's events so far.
 
         """
         if start < self.first_seq:
@@ -213,12 +215,17 @@ class WebRun:
                 f"run {self.run_id}: events before seq {self.first_seq} are no longer kept "
                 f"(asked from {start}); read GET /runs/{self.run_id} for its status",
             )
-        if start > self._next and self.ended.is_set():
+        if start > self._next:
             raise WebError(
                 400,
                 "BadRequest",
-                f"run {self.run_id} has {self._next} events; cannot resume after seq {start - 1}",
+                f"run {self.run_id} has {self._next} events so far; cannot resume after seq "
+                f"{start - 1}",
             )
+
+    def over_for(self, start: int) -> bool:
+        """Whether a client resuming at ``seq`` ``start`` has seen every event of an ended run."""
+        return self.ended.is_set() and start == self._next
 
     async def follow(
         self, start: int = 0, keepalive: float = 15.0
@@ -325,6 +332,7 @@ class RunHub:
         self.events = 0
         self._runs: OrderedDict[str, WebRun] = OrderedDict()
         self._streams: dict[str, RunStream] = {}
+        self._dropped_forgotten = 0
         self._tg: TaskGroup | None = None
 
     async def __aenter__(self) -> RunHub:
@@ -399,6 +407,12 @@ class RunHub:
     def _forget(self, run: WebRun) -> None:
         if self._runs.get(run.run_id) is run:
             del self._runs[run.run_id]
+            self._dropped_forgotten += run.dropped_clients
+
+    @property
+    def dropped_clients(self) -> int:
+        """Streams ended because their client fell behind a run's replay buffer, ever."""
+        return self._dropped_forgotten + sum(r.dropped_clients for r in self._runs.values())
 
     def cancel(self, run_id: str) -> WebRun:
         """Cancel a run (its stream ends with ``RunFailed(reason="cancelled")``).
@@ -415,9 +429,12 @@ class RunHub:
 
     async def _live(self, run: WebRun, stream: RunStream) -> None:
         await self._pump(run, stream)
-        del stream  # a finished run keeps its frames, not its team's result
+        run_id = run.run_id
+        del run, stream  # while it lingers, only the hub holds the run (_make_room may drop it)
         await anyio.sleep(self.keep_finished)
-        self._forget(run)
+        held = self._runs.get(run_id)
+        if held is not None:
+            self._forget(held)
 
     async def _pump(self, run: WebRun, stream: RunStream) -> None:
         """Read the run's stream into its buffer until it ends (or the watchdog cancels it)."""
@@ -434,6 +451,9 @@ class RunHub:
                             run.append(event)
                 except Exception as exc:  # it could not start (its team stopped): it alone fails
                     error = exc
+                except anyio.get_cancelled_exc_class():  # the app is stopping
+                    run.close(cancelled=True)
+                    raise
                 finally:
                     run.close(error)
                     self.counts[run.state] = self.counts.get(run.state, 0) + 1

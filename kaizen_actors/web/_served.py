@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from ..agents import Agent, FieldSpec
 
 __all__ = ["Served", "ServedTeam", "resolve_served"]
+
+_RELEARN = 5.0
+"""Seconds before a remote entry agent that did not answer is asked again."""
 
 Served = Any
 """A served object: a ``Team`` (not entered yet), an ``Agent``, or ``{name: Team | Agent}``."""
@@ -35,7 +39,9 @@ class ServedTeam:
     """One team a surface serves: its name, the team, and what its runs take as inputs.
 
     The inputs are those of the entry agent's signature (the first member;
-    a ``SupervisorWorker``'s supervisor). For an entry agent served by name
+    a ``SupervisorWorker``'s supervisor), the outputs those of the agent
+    whose output is the run's (``Pattern.result``: the entry, or a
+    ``Debate``'s judge). For an entry agent served by name
     in another process they are learnt by asking it (:meth:`learn`, a
     ``Describe`` message); until it answers, any inputs are accepted and
     that agent checks them itself.
@@ -48,19 +54,23 @@ class ServedTeam:
 
     """
 
-    __slots__ = ("_entry", "_fields", "name", "team")
+    __slots__ = ("_entry", "_fields", "_retry_at", "name", "result_agent", "team")
 
     def __init__(self, name: str, served_team: Team) -> None:
         self.name = name
         self.team = served_team
         entry = served_team.entry
+        result = served_team.result_member
         self._entry: Agent | None = entry if is_agent(entry) else None
+        self.result_agent: Agent | None = result if is_agent(result) else None
+        """The agent whose output fields a run's result has, when it runs in this process."""
         self._fields: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None
+        self._retry_at = 0.0
         if self._entry is not None:
-            signature = self._entry.signature
+            outputs = self.result_agent.signature.output_fields() if self.result_agent else {}
             self._fields = (
-                [_field(f) for f in signature.input_fields().values()],
-                [_field(f) for f in signature.output_fields().values()],
+                [_field(f) for f in self._entry.signature.input_fields().values()],
+                [_field(f) for f in outputs.values()],
             )
 
     @property
@@ -77,11 +87,16 @@ class ServedTeam:
         """Ask a remote entry agent for its fields (once it answers, they are kept).
 
         Returns whether the fields are known. An agent not served yet, or
-        not answering within ``timeout`` seconds, leaves them unknown.
+        not answering within ``timeout`` seconds, leaves them unknown, and
+        is asked again 5 s later at the earliest (so a hung agent costs a
+        request at most ``timeout`` every 5 s).
         """
         system = self.team.system
         if self._fields is not None or system is None or not system.running:
             return self._fields is not None
+        if time.monotonic() < self._retry_at:  # it did not answer a moment ago
+            return False
+        self._retry_at = time.monotonic() + _RELEARN
         from ..agents import AgentInfo, Describe
         from ..messages import KaizenError
 
@@ -90,9 +105,14 @@ class ServedTeam:
         except KaizenError:
             return False
         if isinstance(info, AgentInfo):
+            result = self.result_agent
             self._fields = (
                 [msgspec.to_builtins(f) for f in info.inputs],
-                [msgspec.to_builtins(f) for f in info.outputs],
+                [_field(f) for f in result.signature.output_fields().values()]
+                if result is not None
+                else [msgspec.to_builtins(f) for f in info.outputs]
+                if self.team.result_member is self.team.entry
+                else [],
             )
         return self._fields is not None
 

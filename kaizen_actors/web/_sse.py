@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from ._errors import WebError
+
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
 
@@ -73,7 +75,7 @@ class SSEResponse:
                     async for chunk in frames:
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
-            except OSError:  # the client went away mid-write
+            except OSError:  # the client went away mid-write (servers whose send raises)
                 pass
             tg.cancel_scope.cancel()
 
@@ -83,6 +85,9 @@ async def run_frames(
 ) -> AsyncGenerator[bytes, None]:
     """A run's SSE frames from ``seq`` ``start``: every frame a batch holds, in one write."""
     yield RETRY
-    async with aclosing(run.follow(start, keepalive)) as batches:
-        async for batch in batches:
-            yield b"".join(batch) if batch else KEEPALIVE
+    try:
+        async with aclosing(run.follow(start, keepalive)) as batches:
+            async for batch in batches:
+                yield b"".join(batch) if batch else KEEPALIVE
+    except WebError:  # the position went out of the buffer since the route checked it
+        return  # the client's reconnect gets the 410

@@ -557,7 +557,9 @@ async def test_the_user_message_or_forwarded_props_are_the_runs_inputs(
     ],
 )
 async def test_a_bad_body_answers_400(client: httpx.AsyncClient, body: bytes, words: str) -> None:
-    response = await client.post("/agui/debate", content=body)
+    response = await client.post(
+        "/agui/debate", content=body, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "BadRequest" and words in response.json()["message"]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -269,9 +271,12 @@ async def test_the_runs_held_are_bounded_oldest_finished_forgotten_first() -> No
         assert refused.status_code == 503 and refused.json()["error"] == "TooManyRuns"
         await client.delete(f"/runs/{first}")
         await wait_state(client, first, "cancelled")
+        forgotten = weakref.ref(app.state.web.hub.get(first))
         third = await start(client, detached=True)
         assert (await client.get(f"/runs/{first}")).status_code == 404
         assert {second, third} == {r.run_id for r in app.state.web.hub.runs}
+        gc.collect()  # a forgotten run is freed at once, not when its linger would end
+        assert forgotten() is None
 
 
 # -- bad requests ------------------------------------------------------------------------
@@ -281,6 +286,7 @@ async def test_the_runs_held_are_bounded_oldest_finished_forgotten_first() -> No
     ("body", "status", "error"),
     [
         (b"{not json", 400, "BadRequest"),
+        (b"[" * 5000 + b"]" * 5000, 400, "BadRequest"),
         (b"[1, 2]", 400, "BadRequest"),
         (json.dumps({"inputs": QUESTION}).encode(), 400, "BadRequest"),
         (json.dumps({"team": "debate", "inputs": "text"}).encode(), 400, "BadRequest"),
@@ -293,7 +299,9 @@ async def test_the_runs_held_are_bounded_oldest_finished_forgotten_first() -> No
 async def test_a_bad_run_request_answers_json_with_its_status(
     client: httpx.AsyncClient, body: bytes, status: int, error: str
 ) -> None:
-    response = await client.post("/runs", content=body)
+    response = await client.post(
+        "/runs", content=body, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == status
     assert response.json()["error"] == error
     assert response.json()["message"]
@@ -304,18 +312,28 @@ async def test_the_422_message_is_the_signature_errors_text(client: httpx.AsyncC
     assert "unknown input field 'q'" in response.json()["message"]
 
 
+@pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", None])
+async def test_a_body_not_sent_as_json_answers_415(client: httpx.AsyncClient, kind: str) -> None:
+    # a cross-site page can send these without a CORS preflight, with the page's cookie
+    body = json.dumps({"team": "solo", "inputs": QUESTION, "detached": True}).encode()
+    headers = {"Content-Type": kind} if kind else {}
+    response = await client.post("/runs", content=body, headers=headers)
+    assert response.status_code == 415 and response.json()["error"] == "UnsupportedMediaType"
+
+
 @pytest.mark.parametrize("client", [{"max_body": 100}], indirect=True)
 async def test_a_body_over_the_limit_answers_413_before_it_is_read_whole(
     client: httpx.AsyncClient,
 ) -> None:
     big = json.dumps({"team": "debate", "inputs": {"question": "x" * 500}}).encode()
-    assert (await client.post("/runs", content=big)).status_code == 413
+    json_type = {"Content-Type": "application/json"}
+    assert (await client.post("/runs", content=big, headers=json_type)).status_code == 413
 
     async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
         for _ in range(10_000):
             yield b" " * 64
 
-    response = await client.post("/runs", content=chunks())
+    response = await client.post("/runs", content=chunks(), headers=json_type)
     assert response.status_code == 413 and response.json()["error"] == "PayloadTooLarge"
 
 
@@ -341,9 +359,26 @@ async def test_unknown_runs_and_routes_answer_404_json(
 async def test_a_bad_last_event_id_answers_400(client: httpx.AsyncClient) -> None:
     run_id = await start(client, "solo")
     await read_events(client, f"/runs/{run_id}/events")
-    for value in ("abc", "-5", "99999"):
-        response = await client.get(f"/runs/{run_id}/events", headers={"Last-Event-ID": value})
+    for value in ("abc", "-5", "99999", "1_0", " 3", "\u0663"):
+        response = await client.get(f"/runs/{run_id}/events", params={"last_event_id": value})
         assert response.status_code == 400, value
+
+
+async def test_resuming_after_the_last_event_of_an_ended_run_answers_204(
+    client: httpx.AsyncClient,
+) -> None:
+    run_id = await start(client, "solo")
+    last = (await read_events(client, f"/runs/{run_id}/events"))[-1]["id"]
+    response = await client.get(f"/runs/{run_id}/events", headers={"Last-Event-ID": last})
+    assert response.status_code == 204  # EventSource stops reconnecting
+
+
+async def test_resuming_past_the_events_of_a_running_run_answers_400() -> None:
+    async with serve(slow_app()) as url, httpx.AsyncClient(base_url=url) as client:
+        run_id = await start(client)
+        response = await client.get(f"/runs/{run_id}/events?last_event_id=100000")
+        assert response.status_code == 400
+        await client.delete(f"/runs/{run_id}")
 
 
 # -- auth, health, metrics -----------------------------------------------------------------
@@ -386,7 +421,7 @@ async def test_metrics_count_runs_and_events_in_prometheus_text(client: httpx.As
     text = response.text
     assert 'kaizen_web_runs_total{state="finished"} 1.0' in text
     assert f"kaizen_web_events_total {float(len(events))}" in text
-    assert 'kaizen_actor_restarts{actor="solo"} 0.0' in text
+    assert 'kaizen_actor_restarts{actor="solo",team="solo"} 0.0' in text
 
 
 async def test_teams_and_tree_describe_what_is_served(client: httpx.AsyncClient) -> None:
@@ -406,3 +441,14 @@ async def test_teams_and_tree_describe_what_is_served(client: httpx.AsyncClient)
     for root in tree:
         walk(root)
     assert {"euler", "bob", "gauss", "solo"} <= set(names)
+
+
+def test_the_web_command_keeps_the_token_out_of_the_access_log() -> None:
+    import logging
+
+    from kaizen_actors.cli._web import _hide_tokens
+
+    args = ("127.0.0.1:1", "GET", "/?token=s3cret&team=debate", "1.1", 303)
+    record = logging.LogRecord("uvicorn.access", 20, "", 0, '%s - "%s %s HTTP/%s" %d', args, None)
+    assert _hide_tokens(record)
+    assert "s3cret" not in record.getMessage() and "token=***&team=debate" in record.getMessage()

@@ -3,18 +3,27 @@
 - ``_types``: :class:`ToolCall` (the model's request), :class:`ToolResult`,
   :class:`ToolSpec` (name, description, JSON schema).
 - ``_function``: :class:`FunctionTool`, an ``async def`` as a tool.
-- ``_mcp``: :class:`MCPServer`, an MCP server process and its session.
+- ``_server``: :class:`MCPServer`, an MCP server's configuration (its ``key``).
+- ``_mcp``: ``MCPConnection``, one live session with a server process.
+- ``_pool``: :class:`MCPPool`, one session per server key, shared (per
+  ``ActorSystem``, or per agent outside a system), with restarts counted.
+- ``_discovery``: :class:`MCPCapabilities`, the servers found for an
+  agent's ``mcp_capabilities``.
 - ``_toolbox``: :class:`Toolbox`, one owner's live tools, and
   :func:`resolve_tools` (what ``tools=`` accepts).
 """
 
+from ._discovery import MCPCapabilities
 from ._function import FunctionTool
-from ._mcp import MCPServer
+from ._pool import MCPPool
+from ._server import MCPServer
 from ._toolbox import Toolbox, resolve_tools
 from ._types import ToolCall, ToolResult, ToolSpec
 
 __all__ = [
     "FunctionTool",
+    "MCPCapabilities",
+    "MCPPool",
     "MCPServer",
     "ToolCall",
     "ToolResult",

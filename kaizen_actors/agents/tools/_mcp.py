@@ -1,15 +1,20 @@
-"""``MCPServer``: an MCP tool server an agent starts, lists and calls.
+"""``MCPConnection``: one live session with an :class:`~._server.MCPServer`.
 
-An :class:`MCPServer` is configuration only (a command to run over stdio, or
-a streamable-HTTP URL); agents may share one. An :class:`MCPConnection` is one
-live session with it. The ``mcp`` package's client keeps anyio task groups
-open for the whole session, and those must be entered and exited by one task;
-so a connection runs its session in an *owner task* of its own (an asyncio
-task with an empty context), started by :meth:`MCPConnection.start` from
-whichever task first needs the tools and ended by :meth:`MCPConnection.aclose`
-from any task. Calls (``call_tool``) go through the session from the caller's
+The ``mcp`` package's client keeps anyio task groups open for the whole
+session, and those must be entered and exited by one task; so a connection
+runs its session in an *owner task* of its own (an asyncio task with an
+empty context), started by :meth:`MCPConnection.start` from whichever task
+first needs the tools and ended by :meth:`MCPConnection.aclose` from any
+task. Calls (``call_tool``) go through the session from the caller's
 task; cancelling the caller abandons the request (the client sends the server
 a cancel notification).
+
+A connection keeps the server's tool list (:attr:`MCPConnection.tools`,
+fetched when it starts) and fetches it again when the server says it changed:
+``notifications/tools/list_changed``, which a handshake-era server sends on
+its own and a 2026-07-28 server sends on the ``subscriptions/listen`` stream
+the connection opens when the server offers it. The owner task fetches the
+new list and swaps it in.
 
 Shutting a stdio session down closes the server's stdin, waits up to 2 s,
 then kills its process group (the ``mcp`` client's policy); ``aclose``
@@ -28,8 +33,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import os
-import shlex
 import tempfile
 from typing import TYPE_CHECKING, Any
 
@@ -39,9 +44,11 @@ import anyio.to_thread
 from ...messages import ToolError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from ._server import MCPServer
 
-__all__ = ["MCPConnection", "MCPServer", "import_mcp"]
+__all__ = ["MCPConnection", "import_mcp"]
+
+logger = logging.getLogger("kaizen_actors.tools")
 
 _STDERR_TAIL = 2000
 
@@ -63,85 +70,6 @@ def import_mcp() -> Any:
     return mcp
 
 
-class MCPServer:
-    """An MCP server whose tools an agent may call.
-
-    Give either a ``command`` (run as a subprocess, spoken to over stdio) or
-    a ``url`` (streamable HTTP). Nothing starts here: an agent starts the
-    server when it first needs its tools, lists them once, and stops it when
-    the agent is closed (``await agent.aclose()``) or its actor stops. A
-    server that exits while in use fails the call in flight (the model sees
-    an error result saying so) and is started again for the next call.
-
-    Args:
-        command: the executable, e.g. ``"uvx"`` or ``sys.executable``.
-        args: its arguments.
-        env: extra environment variables for the process, over a minimal
-            inherited set (``HOME``, ``PATH``, ``USER``...): secrets the server
-            needs go here, they are never shown in errors or ``repr``.
-        name: a label for errors (default: the command's or URL's last part).
-        url: the endpoint of a streamable-HTTP server, instead of ``command``.
-        cwd: the working folder of the process.
-        timeout: seconds allowed for starting and listing the server, and for
-            each tool call.
-
-    Raises:
-        ConfigError: when neither or both of ``command`` and ``url`` are
-            given, or ``timeout`` is not positive.
-
-    Version added: 0.1
-
-    """
-
-    def __init__(
-        self,
-        command: str | None = None,
-        args: Iterable[str] = (),
-        env: Mapping[str, str] | None = None,
-        name: str | None = None,
-        *,
-        url: str | None = None,
-        cwd: str | os.PathLike[str] | None = None,
-        timeout: float = 30.0,
-    ) -> None:
-        from ...messages import ConfigError
-
-        if (command is None) == (url is None):
-            raise ConfigError(
-                "tools: MCPServer takes a command (stdio) or a url (streamable HTTP)",
-                key="tools",
-            )
-        if not timeout > 0:
-            raise ConfigError(f"tools: MCPServer timeout must be > 0, got {timeout}", key="tools")
-        self.command = command
-        self.args = tuple(str(a) for a in args)
-        self.env = dict(env) if env is not None else None
-        self.url = url
-        self.cwd = cwd
-        self.timeout = float(timeout)
-        if name is None:
-            if url is not None:
-                name = url.rstrip("/").rsplit("/", 1)[-1]
-            else:
-                # "python calc.py" is better named by its script than "python".
-                script = "python" in os.path.basename(str(command)) and self.args
-                name = os.path.basename(self.args[0] if script else str(command))
-        name = name or "mcp"
-        self.name = name
-
-    def describe(self) -> str:
-        """The command line or URL, for errors (without the environment)."""
-        if self.url is not None:
-            return self.url
-        return shlex.join([str(self.command), *self.args])
-
-    def __repr__(self) -> str:
-        env = f", env={sorted(self.env)}" if self.env else ""
-        if self.url is not None:
-            return f"MCPServer(url={self.url!r}, name={self.name!r})"
-        return f"MCPServer({self.command!r}, args={list(self.args)!r}{env}, name={self.name!r})"
-
-
 class MCPConnection:
     """One live session with an :class:`MCPServer`, run by an owner task."""
 
@@ -154,12 +82,18 @@ class MCPConnection:
         self._closing = anyio.Event()
         self._error: BaseException | None = None
         self._errlog: Any = None
+        self._changed = anyio.Event()
         self.lost = False
         """Whether the server went away (its connection closed) while in use."""
 
     def __repr__(self) -> str:
         state = "lost" if self.lost else "live" if self._client is not None else "idle"
         return f"<MCPConnection {self.server.name!r} {state}>"
+
+    @property
+    def live(self) -> bool:
+        """Whether the session is open and its server has not gone away."""
+        return self._client is not None and not self.lost
 
     async def start(self) -> None:
         """Start the server, open the session and list its tools (once).
@@ -190,17 +124,24 @@ class MCPConnection:
                 error = ToolError(f"MCP server {self.server.name!r} was closed while starting")
             raise error
 
-    async def call_tool(self, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
+    async def call_tool(
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - also the client's read timeout
+    ) -> tuple[str, bool]:
         """Call one tool; return its result text and whether it is an error.
 
-        A protocol error, a lost connection or a call past the timeout come
-        back as error text too, for the model to see. A closed connection (the
-        server exited) also sets :attr:`lost`, so that its owner restarts it.
+        A protocol error, a lost connection or a call past ``timeout``
+        (default: the server's) come back as error text too, for the model to
+        see. A closed connection (the server exited) also sets :attr:`lost`,
+        so that its owner restarts it.
         """
         client = self._client
         if client is None or self.lost:
             return f"MCP server {self.server.name!r} is not running", True
-        timeout = self.server.timeout
+        timeout = self.server.timeout if timeout is None else timeout
         try:
             with anyio.fail_after(timeout):
                 result = await client.call_tool(name, arguments, read_timeout_seconds=timeout)
@@ -253,12 +194,24 @@ class MCPConnection:
                         cwd=None if server.cwd is None else str(server.cwd),
                     )
                     transport = stdio_client(params, errlog=self._errlog)
-                async with mcp.Client(transport, read_timeout_seconds=server.timeout) as client:
+                async with (
+                    mcp.Client(
+                        transport,
+                        read_timeout_seconds=server.timeout,
+                        message_handler=self._on_message,
+                    ) as client,
+                    anyio.create_task_group() as tg,
+                ):
+                    tools = client.server_capabilities.tools
+                    if tools is not None and tools.list_changed:
+                        await tg.start(self._listen, client)  # before listing: no change missed
                     self.tools = await _list_all(client)
                     scope.deadline = float("inf")
                     self._client = client
                     self._ready.set()
+                    tg.start_soon(self._refresh, client)
                     await self._closing.wait()
+                    tg.cancel_scope.cancel()
             if not self._ready.is_set():
                 self._error = ToolError(
                     await self._failure(f"did not start within {server.timeout:g} s")
@@ -269,11 +222,50 @@ class MCPConnection:
                 error.__cause__ = exc
                 self._error = error
         finally:
+            if self._client is not None and not self._closing.is_set():
+                self.lost = True  # the session ended by itself: the server went away
             self._client = None
             self._ready.set()
             errlog, self._errlog = self._errlog, None
             if errlog is not None:
                 errlog.close()
+
+    async def _on_message(self, message: Any) -> None:
+        """The session's message handler: note a change of the tool list."""
+        if getattr(message, "method", None) == "notifications/tools/list_changed":
+            self._changed.set()
+
+    async def _listen(self, client: Any, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        """Ask a 2026-07-28 server for tool-list changes (older ones send them unasked)."""
+        started = False
+        try:
+            async with client.listen(tools_list_changed=True) as subscription:
+                task_status.started()
+                started = True
+                async for _event in subscription:
+                    self._changed.set()
+        except Exception as exc:  # an older protocol, or the stream ended with the session
+            logger.debug("MCP server %r: no tools/list_changed stream: %r", self.server.name, exc)
+        if not started:
+            task_status.started()
+
+    async def _refresh(self, client: Any) -> None:
+        """Fetch the tool list again after each change notification."""
+        while True:
+            await self._changed.wait()
+            self._changed = anyio.Event()
+            try:
+                with anyio.fail_after(self.server.timeout):
+                    tools = await _list_all(client)
+            except Exception as exc:
+                logger.warning(
+                    "MCP server %r: listing its changed tools failed: %s",
+                    self.server.name,
+                    _describe_error(exc),
+                )
+                continue
+            self.tools = tools
+            logger.debug("MCP server %r: its tools changed (%d now)", self.server.name, len(tools))
 
     async def _failure(self, what: str) -> str:
         message = f"MCP server {self.server.name!r} ({self.server.describe()}) {what}"
