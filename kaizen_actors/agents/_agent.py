@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from .._deployable import Deployable
 from ..events import new_run_id
 from ..messages import ConfigError
 from ._memory import resolve_memory
@@ -29,13 +30,12 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from ..events import Event
-    from ..nexus import NexusDeployment
     from ._stream import AgentStream
 
 __all__ = ["Agent"]
 
 
-class Agent:
+class Agent(Deployable):
     """An LLM agent: runs its signature through a Kailash workflow and streams tokens.
 
     Args:
@@ -323,29 +323,6 @@ class Agent:
         from ._stream import AgentStream
 
         return AgentStream(self, values)
-
-    def deploy_as_nexus(
-        self,
-        channels: Iterable[str] = ("api", "cli", "mcp"),
-        auth: str | None = None,
-        monitoring: bool = True,
-        **options: Any,
-    ) -> NexusDeployment:
-        """The seed's Nexus deployment: this agent on several channels (not started yet).
-
-        ``async with agent.deploy_as_nexus(channels=["api", "cli", "mcp"]) as d:``
-        serves the web app (``"api"``: REST, SSE, AG-UI, A2A, the page),
-        the MCP server at ``/mcp`` (``"mcp"``) and ``d.cli(argv)``
-        (``"cli"``); see :class:`kaizen_actors.nexus.NexusDeployment`.
-        The surfaces live in layer 5, loaded on this call.
-
-        Raises:
-            ConfigError: for an unknown channel.
-
-        """
-        from ..nexus import deploy_as_nexus
-
-        return deploy_as_nexus(self, channels=channels, auth=auth, monitoring=monitoring, **options)
 
     def factory(self) -> Callable[[], Any]:
         """A zero-argument factory of actors serving this agent's ``AgentTask``s.

@@ -22,7 +22,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ._target import load_target, nats_from_env
+from ._target import add_served_arguments, load_served, nats_from_env, run_uvicorn
 
 if TYPE_CHECKING:
     import argparse
@@ -33,16 +33,7 @@ __all__ = ["add_mcp_parser"]
 def _served(target: str | None) -> Any:
     # anything the target prints while it loads goes to stderr, never the protocol's stdout
     with contextlib.redirect_stdout(sys.stderr):
-        if target is None:
-            from ._web import demo_teams
-
-            return demo_teams()
-        obj = load_target(target, "mcp")
-        from ..coordination import Team
-
-        if callable(obj) and not isinstance(obj, Team) and not hasattr(obj, "factory"):
-            obj = obj()
-        return obj
+        return load_served(target, "mcp")
 
 
 def run_mcp(args: argparse.Namespace) -> int:
@@ -71,8 +62,6 @@ def run_mcp(args: argparse.Namespace) -> int:
 
 
 def _serve_http(args: argparse.Namespace, served: Any, transport: Any) -> int:
-    import uvicorn
-
     from ..web import create_app
     from ..web._app import surface_factories
 
@@ -83,7 +72,7 @@ def _serve_http(args: argparse.Namespace, served: Any, transport: Any) -> int:
         surfaces=surface_factories(["mcp"]),
     )
     print(f"kaizen-actors mcp: serving on http://{args.host}:{args.port}/mcp", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower())
+    run_uvicorn(app, args)
     return 0
 
 
@@ -94,22 +83,10 @@ def add_mcp_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="serve teams as MCP tools (stdio, or streamable HTTP with --http)",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
-    parser.add_argument(
-        "target",
-        nargs="?",
-        default=None,
-        help="package.module:attr (a Team, Agent, dict of them, or a callable returning one); "
-        "the offline demo teams when omitted",
-    )
+    add_served_arguments(parser, http="with --http: ")
     parser.add_argument(
         "--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio"
     )
-    parser.add_argument("--host", default="127.0.0.1", help="with --http: address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="with --http: port to listen on")
-    parser.add_argument(
-        "--nats", default=None, help="a NATS URL: reach agents served by name in that namespace"
-    )
-    parser.add_argument("--name", default="kaizen", help="namespace: the teams' system's name")
     parser.add_argument("--log-level", default="warning", help="log level (logs go to stderr)")
     parser.set_defaults(func=run_mcp)
     return parser

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import argparse
     import ssl
 
-__all__ = ["load_target", "nats_from_env"]
+__all__ = ["add_served_arguments", "load_served", "load_target", "nats_from_env", "run_uvicorn"]
+
+GRACE = 5
+"""Seconds open connections (SSE streams) get when an HTTP server stops, before they are closed."""
+
+_TOKEN = re.compile(r"([?&]token=)[^&\s\"]*")
 
 
 def load_target(target: str, command: str, *, want_callable: bool = False) -> Any:
@@ -70,3 +78,66 @@ def nats_from_env(url: str, name: str, **options: Any) -> Any:
         name=name,
         **options,
     )
+
+
+def load_served(target: str | None, command: str) -> Any:
+    """What ``web`` and ``mcp`` serve: the target (called when it is a factory), or the demo teams.
+
+    Raises:
+        SystemExit: when the target cannot be imported.
+
+    """
+    if target is None:
+        from ._web import demo_teams
+
+        return demo_teams()
+    obj = load_target(target, command)
+    from ..coordination import Team
+    from ..coordination._members import is_agent
+
+    if callable(obj) and not isinstance(obj, Team) and not is_agent(obj):
+        obj = obj()
+    return obj
+
+
+def add_served_arguments(parser: argparse.ArgumentParser, *, http: str = "") -> None:
+    """The arguments ``web`` and ``mcp`` share: the target, where to listen, NATS.
+
+    ``http`` prefixes the help of ``--host`` and ``--port`` (``"with --http: "``).
+    """
+    parser.add_argument(
+        "target",
+        nargs="?",
+        default=None,
+        help="package.module:attr (a Team, Agent, dict of them, or a callable returning one); "
+        "the offline demo teams when omitted",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help=f"{http}address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help=f"{http}port to listen on")
+    parser.add_argument(
+        "--nats", default=None, help="a NATS URL: reach agents served by name in that namespace"
+    )
+    parser.add_argument("--name", default="kaizen", help="namespace: the teams' system's name")
+
+
+def run_uvicorn(app: Any, args: argparse.Namespace) -> None:
+    """Serve ``app`` on ``args.host:args.port`` until interrupted (no token in the access log)."""
+    import uvicorn
+
+    logging.getLogger("uvicorn.access").addFilter(hide_tokens)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        timeout_graceful_shutdown=GRACE,  # open streams of detached runs would hold it forever
+    )
+
+
+def hide_tokens(record: logging.LogRecord) -> bool:
+    """An access-log filter: ``/?token=...`` is logged as ``/?token=***``."""
+    if isinstance(record.args, tuple):
+        record.args = tuple(
+            _TOKEN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
+        )
+    return True

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 
+from .._deployable import Deployable
 from ..events import new_run_id
 from ..messages import ConfigError, SystemStopped
 from ._members import Member, is_agent, member_name, merge_members
@@ -17,14 +18,13 @@ from ._stream import DEFAULT_BUFFER, RunStream
 from ._tracker import RunTracker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Sequence
     from types import TracebackType
 
     from anyio.abc import TaskGroup
 
     from ..actors import ActorRef, ActorSystem, Middleware, Strategy
     from ..agents import Agent
-    from ..nexus import NexusDeployment
     from ..transport import Transport
     from ._budget import Budget
     from ._members import MemberSpec
@@ -44,7 +44,7 @@ def _default_strategy() -> Strategy:
     return OneForOne(max_restarts=10, within=10.0)
 
 
-class Team:
+class Team(Deployable):
     """A team of agents running a coordination pattern; use it with ``async with``.
 
     ::
@@ -366,29 +366,6 @@ class Team:
         self._check_running()
         assert self._tg is not None
         return RunStream(partial(self._new_run, inputs), self._tg, self.buffer, tracker=self.runs)
-
-    def deploy_as_nexus(
-        self,
-        channels: Iterable[str] = ("api", "cli", "mcp"),
-        auth: str | None = None,
-        monitoring: bool = True,
-        **options: Any,
-    ) -> NexusDeployment:
-        """The seed's Nexus deployment: this team on several channels (not started yet).
-
-        ``async with team.deploy_as_nexus(channels=["api", "cli", "mcp"]) as d:``
-        serves the web app (``"api"``: REST, SSE, AG-UI, A2A, the page),
-        the MCP server at ``/mcp`` (``"mcp"``) and ``d.cli(argv)``
-        (``"cli"``); see :class:`kaizen_actors.nexus.NexusDeployment`.
-        The surfaces live in layer 5, loaded on this call.
-
-        Raises:
-            ConfigError: for an unknown channel.
-
-        """
-        from ..nexus import deploy_as_nexus
-
-        return deploy_as_nexus(self, channels=channels, auth=auth, monitoring=monitoring, **options)
 
     async def wait_idle(self) -> None:
         """Wait until no run of this team is in progress (abandoned streams included)."""

@@ -446,9 +446,9 @@ async def test_teams_and_tree_describe_what_is_served(client: httpx.AsyncClient)
 def test_the_web_command_keeps_the_token_out_of_the_access_log() -> None:
     import logging
 
-    from kaizen_actors.cli._web import _hide_tokens
+    from kaizen_actors.cli._target import hide_tokens
 
     args = ("127.0.0.1:1", "GET", "/?token=s3cret&team=debate", "1.1", 303)
     record = logging.LogRecord("uvicorn.access", 20, "", 0, '%s - "%s %s HTTP/%s" %d', args, None)
-    assert _hide_tokens(record)
+    assert hide_tokens(record)
     assert "s3cret" not in record.getMessage() and "token=***&team=debate" in record.getMessage()
