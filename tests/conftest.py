@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -14,6 +15,16 @@ from .natsserver import NatsServer
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture
+def quiet_crash_logs() -> Iterator[None]:
+    """Silence kaizen_actors' logs below CRITICAL (where crashes are the test)."""
+    logger = logging.getLogger("kaizen_actors")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

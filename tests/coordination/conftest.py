@@ -3,9 +3,6 @@ AsyncLocalRuntime, which is asyncio-only (asyncio.gather, Lock, Semaphore)."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 
 
@@ -15,13 +12,8 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _quiet_crash_logs() -> Iterator[None]:
-    # Crashing agents are part of these tests; their tracebacks are noise.
-    logger = logging.getLogger("kaizen_actors")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
+def _quiet(quiet_crash_logs: None) -> None:
+    """Crashing agents are part of these tests."""
 
 
 @pytest.fixture(autouse=True, params=["local", "nats"])

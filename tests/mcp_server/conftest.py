@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 
 
@@ -14,9 +11,5 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _quiet_crash_logs() -> Iterator[None]:
-    logger = logging.getLogger("kaizen_actors")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
+def _quiet(quiet_crash_logs: None) -> None:
+    """Crashing agents are part of these tests."""

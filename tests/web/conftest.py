@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,12 +19,8 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _quiet_crash_logs() -> Iterator[None]:
-    logger = logging.getLogger("kaizen_actors")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
+def _quiet(quiet_crash_logs: None) -> None:
+    """Crashing agents are part of these tests."""
 
 
 def demo_team(pattern: str = "debate", delay: float = 0.002, **options: Any) -> ka.Team:
