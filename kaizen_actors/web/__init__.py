@@ -7,7 +7,8 @@
     # uvicorn.run(app)  or:  kaizen-actors web package.module:attr
 
 - ``_app``: :func:`create_app` and its routes; ``_served``: what is served
-  (teams by name, their inputs); ``_runs``: the runs held for replay
+  (teams by name, their inputs); ``_runs``: a run held for replay
+  (:class:`WebRun`, its frames); ``_hub``: the app's runs
   (:class:`RunHub`); ``_sse``: Server-Sent Events over raw ASGI;
   ``_http``: bodies, auth and JSON errors; ``_agui`` (and ``_agui_map``,
   the event mapping): the AG-UI endpoint; ``_a2a`` (and ``_a2a_task``, the
@@ -33,7 +34,7 @@ _EXPORTS = {
     "Surface": "._app",
     "WebError": "._errors",
     "Entry": "._runs",
-    "RunHub": "._runs",
+    "RunHub": "._hub",
     "WebRun": "._runs",
     "decode_frame": "._runs",
     "ServedTeam": "._served",
@@ -66,5 +67,6 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:
     from ._app import Surface, WebState, create_app
     from ._errors import WebError
-    from ._runs import Entry, RunHub, WebRun, decode_frame
+    from ._hub import RunHub
+    from ._runs import Entry, WebRun, decode_frame
     from ._served import ServedTeam, resolve_served

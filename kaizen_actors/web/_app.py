@@ -19,8 +19,9 @@ from ..messages import ConfigError, SignatureError
 from ._agui import agui_endpoint
 from ._errors import WebError
 from ._http import BearerAuth, error_response, read_json
+from ._hub import RunHub
 from ._metrics import metrics_text
-from ._runs import RunHub, frame_data
+from ._runs import frame_data
 from ._served import resolve_served
 from ._sse import SSEResponse, run_frames
 
