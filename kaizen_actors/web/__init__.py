@@ -6,7 +6,8 @@
     app = create_app({"debate": ka.team(*solvers, pattern=ka.Debate(rounds=2))})
     # uvicorn.run(app)  or:  kaizen-actors web package.module:attr
 
-- ``_app``: :func:`create_app` and its routes; ``_served``: what is served
+- ``_app``: :func:`create_app`, its state and surfaces; ``_routes``: its
+  own routes and JSON errors; ``_served``: what is served
   (teams by name, their inputs); ``_runs``: a run held for replay
   (:class:`WebRun`, its frames); ``_hub``: the app's runs
   (:class:`RunHub`); ``_sse``: Server-Sent Events over raw ASGI;
