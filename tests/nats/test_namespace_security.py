@@ -74,10 +74,11 @@ class Stranger:
 def nats_server() -> Iterator[NatsServer]:
     """A server of this module's own, not the session's.
 
-    On the session's server, after the rest of the suite, a stranger's spy
-    subscription once in about three full runs saw no request within 5 s
-    (never in this module alone, 15 runs under load): these tests measure
-    what a stranger sees, so they get a server nothing else has touched.
+    In full-suite runs (never in this module alone, nor in either half of
+    the suite) a stranger's spy once in about three runs saw no request
+    within 5 s, on the session's server and on this one alike: the cause
+    is not found. The header-forgery test asks again (up to three times)
+    until the spy has a frame to forge from.
     """
     with NatsServer() as server:
         yield server
@@ -419,8 +420,13 @@ async def test_with_signing_a_stranger_cannot_alter_the_headers_of_a_frame(
         await host.spawn(Hop, name="hop")
         await stranger.spy()
         ref = client.ref("hop")
-        assert await ref.ask(Relay(), headers={"role": "reader"}) == {"role": "reader"}
-        [msg] = await stranger.wait_for(1)
+        asks = 0
+        while not stranger.requests and asks < 3:  # see the fixture's note on missed frames
+            assert await ref.ask(Relay(), headers={"role": "reader"}) == {"role": "reader"}
+            asks += 1
+            with anyio.move_on_after(2):
+                await stranger.wait_for(1)
+        msg = stranger.requests[0]
         envelope, message = decode_envelope(msg.data)
         forged = encode_envelope(
             "hop", message, sender=envelope.sender, msg_id="2", headers={"role": "admin"}
@@ -428,5 +434,5 @@ async def test_with_signing_a_stranger_cannot_alter_the_headers_of_a_frame(
         await stranger.nc.publish(msg.subject, forged, reply=msg.reply, headers=msg.headers)
         await settle(host)
         assert host.transport.statistics.bad_signatures == 1  # type: ignore[attr-defined]
-        assert await ref.ask(Seen()) == [{"role": "reader"}]
+        assert await ref.ask(Seen()) == [{"role": "reader"}] * asks
         assert len(dropped(host)) == 1
