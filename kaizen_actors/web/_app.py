@@ -17,6 +17,7 @@ from ._http import BearerAuth
 from ._hub import RunHub
 from ._routes import EXCEPTION_HANDLERS, core_routes
 from ._served import resolve_served
+from ._timeline import load_assets
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -258,6 +259,7 @@ def create_app(
             for surface in mounted:
                 if surface.lifespan is not None:
                     await stack.enter_async_context(surface.lifespan())
+            await anyio.to_thread.run_sync(load_assets)  # the page's files, read off the loop
             await web.learn(timeout=2.0)
             yield
 

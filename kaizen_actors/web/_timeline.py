@@ -14,7 +14,7 @@ import json
 from importlib.resources import files
 from typing import Any
 
-__all__ = ["PALETTE", "asset", "embed_json", "timeline_html"]
+__all__ = ["PALETTE", "asset", "embed_json", "load_assets", "timeline_html"]
 
 PALETTE = 8
 """Agent colours in ``page.css`` (``.c0`` to ``.c7``); an agent's is its lane index modulo this."""
@@ -31,6 +31,12 @@ timeline.draw();
 def asset(name: str) -> str:
     """The text of ``static/<name>`` (CSS or JavaScript), read once."""
     return (files(__package__) / "static" / name).read_text(encoding="utf-8")
+
+
+def load_assets() -> None:
+    """Read every asset into the cache (the app does it in a worker thread at start-up)."""
+    for name in ("page.css", "page.js", "timeline.js"):
+        asset(name)
 
 
 def embed_json(data: Any) -> str:
