@@ -5,10 +5,11 @@ Imports anyio and msgspec only; never kailash, litellm, nats or mcp.
 
 from .._meta import publish
 from ._actor import Actor, ActorContext
-from ._letters import DeadLetter, DeadLetters
+from ._letters import DeadLetter, DeadLetters, carry_headers
 from ._mailbox import DEFAULT_MAILBOX_SIZE
-from ._middleware import CallNext, Middleware
+from ._middleware import CallNext, Middleware, set_process_middleware
 from ._ref import ActorRef
+from ._signals import Escalated, Restarted, SupervisionSignal, SupervisionSignals
 from ._strategy import (
     Backoff,
     ChildSpec,
@@ -35,13 +36,19 @@ __all__ = [
     "ChildSpec",
     "DeadLetter",
     "DeadLetters",
+    "Escalated",
     "Middleware",
     "OneForAll",
     "OneForOne",
     "RestForOne",
     "RestartType",
+    "Restarted",
     "Strategy",
+    "SupervisionSignal",
+    "SupervisionSignals",
     "Supervisor",
+    "carry_headers",
+    "set_process_middleware",
 ]
 
 publish(__all__, globals())

@@ -202,6 +202,8 @@ class ActorCell:
 
     async def _drain(self) -> None:
         token = current_cell.set(self)
+        # The task was started from a sender's context: its headers are not this actor's.
+        no_headers = current_headers.set(None)
         mailbox = self.mailbox
         handled = 0
         try:
@@ -231,6 +233,7 @@ class ActorCell:
             self._scope = None
             self._running = False
             current_cell.reset(token)
+            current_headers.reset(no_headers)
             letter, self._current = self._current, None
             if letter is not None:
                 self._interrupted(letter)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ __all__ = [
     "DeadLetters",
     "HeadedLetter",
     "Letter",
+    "carry_headers",
     "check_headers",
     "current_cell",
     "outgoing",
@@ -109,18 +111,43 @@ def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def outgoing(headers: Mapping[str, str] | None) -> tuple[str | None, dict[str, str] | None]:
     """The sender and headers of a message sent now: ``(actor name or None, headers or None)``.
 
-    Inside a handler the message carries the headers of the letter in hand,
-    merged with ``headers`` (whose keys win); elsewhere ``headers`` alone.
+    The message carries the headers of the letter in hand (inside a handler)
+    or of :func:`carry_headers`, merged with ``headers`` (whose keys win).
     """
     cell = current_cell.get()
-    if cell is None:
-        return None, check_headers(headers) if headers else None
+    sender = None if cell is None else cell.name
     inherited = current_headers.get()
     if not headers:
-        return cell.name, inherited
+        return sender, inherited
     if inherited is None:
-        return cell.name, check_headers(headers)
-    return cell.name, {**inherited, **check_headers(headers)}
+        return sender, check_headers(headers)
+    return sender, {**inherited, **check_headers(headers)}
+
+
+@contextmanager
+def carry_headers(headers: Mapping[str, str]) -> Iterator[None]:
+    """Make the messages sent in this block carry ``headers``.
+
+    ::
+
+        with ka.actors.carry_headers({"tenant": "acme"}):
+            await ref.ask(Query())        # ctx.headers["tenant"] == "acme" there
+
+    Inside a handler they are merged over the headers of the message in hand
+    (``ctx.headers`` itself is unchanged); tasks started in the block carry
+    them too. A middleware uses it to pass on a new trace context.
+
+    Raises:
+        TypeError: for a key or value that is not a ``str``.
+
+    """
+    current = current_headers.get()
+    merged = check_headers(headers) if current is None else {**current, **check_headers(headers)}
+    token = current_headers.set(merged)
+    try:
+        yield
+    finally:
+        current_headers.reset(token)
 
 
 class DeadLetter(msgspec.Struct, frozen=True):

@@ -10,15 +10,28 @@ message and no middleware adds nothing.
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..messages import ConfigError
+from ._letters import current_cell
 
 if TYPE_CHECKING:
     from ._actor import ActorContext
+    from ._system import ActorSystem
 
-__all__ = ["CallNext", "Middleware", "build_chain", "check_middleware"]
+__all__ = [
+    "CallNext",
+    "Middleware",
+    "around",
+    "build_chain",
+    "check_middleware",
+    "process_middleware",
+    "receive",
+    "register_system",
+    "set_process_middleware",
+]
 
 CallNext = Callable[[Any, "ActorContext"], Awaitable[Any]]
 """``await call_next(message, ctx)``: the rest of the chain, then the handler; returns its reply."""
@@ -38,7 +51,14 @@ class Middleware(Protocol):
     returns the reply (for a tell, the reply is dropped). Call ``call_next``
     once, with the message (or a replacement) and ``ctx``; not calling it
     answers without running the handler. The first middleware of the list is
-    the outermost. What it raises is that message's failure, exactly as if
+    the outermost.
+
+    Besides the actors' messages, the chain also sees an agent's model calls
+    (``ka.agents.ModelCall``, in the agent's actor, with its ``ctx``), its
+    tool calls (``ka.agents.ToolInvocation``) and a team's runs
+    (``ka.coordination.RunCall``, made outside any actor: ``ctx`` is
+    ``None``). A middleware that only cares for messages passes the others
+    on unchanged. What it raises is that message's failure, exactly as if
     the handler had raised: the asker gets ``ActorCrashed`` and the actor's
     supervisor restarts it. It runs in the actor's task, one message at a
     time, so it must not block the loop.
@@ -81,7 +101,7 @@ def check_middleware(middleware: Sequence[Middleware] | None) -> tuple[Middlewar
     return tuple(middleware)
 
 
-def _receive(message: Any, ctx: ActorContext) -> Awaitable[Any]:
+def receive(message: Any, ctx: ActorContext) -> Awaitable[Any]:
     """The end of the chain: the current instance's handler (it changes on restart)."""
     return ctx._cell.instance.receive(message, ctx)  # type: ignore[union-attr]
 
@@ -93,15 +113,58 @@ def _link(mw: Middleware, call_next: CallNext) -> CallNext:
     return call
 
 
-def build_chain(middleware: tuple[Middleware, ...], end: CallNext = _receive) -> CallNext | None:
-    """``end`` wrapped in ``middleware`` (first outermost); ``None`` when there is none.
-
-    ``end`` is the handler call by default; the agents layer wraps model
-    calls in the same middleware with its own ``end``.
-    """
+def build_chain(middleware: tuple[Middleware, ...], end: CallNext) -> CallNext | None:
+    """``end`` wrapped in ``middleware`` (first outermost); ``None`` when there is none."""
     if not middleware:
         return None
     chain: CallNext = end
     for mw in reversed(middleware):
         chain = _link(mw, chain)
     return chain
+
+
+_process: tuple[Middleware, ...] = ()
+_systems: weakref.WeakSet[ActorSystem] = weakref.WeakSet()
+
+
+def process_middleware() -> tuple[Middleware, ...]:
+    """The middleware every system of this process runs first (:func:`set_process_middleware`)."""
+    return _process
+
+
+def set_process_middleware(middleware: Sequence[Middleware]) -> None:
+    """Run ``middleware`` around every handler, model, tool and run call of every system.
+
+    For an instrumentor that turns on for the whole process (tracing): the
+    systems already made start using it at once, and new ones get it too. It
+    runs outside each system's own middleware. An empty sequence removes it,
+    and a system without middleware of its own then calls handlers directly
+    again: nothing is left on the path.
+
+    Raises:
+        ConfigError: as for ``ActorSystem(middleware=)``.
+
+    """
+    global _process
+    _process = check_middleware(list(middleware))
+    for system in list(_systems):
+        system._rebuild_chains()
+
+
+def register_system(system: ActorSystem) -> None:
+    """Let :func:`set_process_middleware` reach ``system`` (held weakly)."""
+    _systems.add(system)
+
+
+def around(end: CallNext) -> tuple[CallNext, ActorContext] | None:
+    """The middleware of the system whose handler runs in this task around ``end``, and its ctx.
+
+    For a layer above that passes its own calls (a model call, a tool call)
+    through the system's middleware. ``None`` outside a handler, or when the
+    system has no middleware: then call ``end``'s work directly.
+    """
+    cell = current_cell.get()
+    if cell is None:
+        return None
+    chain = cell.system.chain(end)
+    return None if chain is None else (chain, cell.ctx)

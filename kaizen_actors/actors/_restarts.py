@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from ..messages import RestartIntensityExceeded, error_type_name
+from ._signals import Escalated, Restarted
 from ._strategy import Intensity
 
 if TYPE_CHECKING:
@@ -50,11 +51,23 @@ async def child_ended(
     delay = strategy.backoff.delay(count)
     if delay > 0:
         await anyio.sleep(delay)
+    error_type = error_type_name(exc) if exc is not None else "exit"
+    error = str(exc) if exc is not None else "stopped itself"
     for cell in group:
         if cell.restart == "temporary" and cell is not child:
             await cell.stop("sibling failed (temporary child)")
         elif not cell._stopping:
             await cell._restart()
+            parent.system.supervision.emit(
+                Restarted(
+                    actor=cell.name,
+                    supervisor=parent.name,
+                    restarts=cell.restarts,
+                    cause=child.name,
+                    error_type=error_type,
+                    error=error,
+                )
+            )
 
 
 async def _give_up(
@@ -66,6 +79,7 @@ async def _give_up(
         f"{strategy.within:g} s; the last was {child.name!r} after {cause}"
     )
     logger.error("%s", error)
+    parent.system.supervision.emit(Escalated(supervisor=parent.name, error=str(error)))
     for cell in reversed(parent.children):
         await cell.stop("its supervisor gave up")
     parent._fail(error)

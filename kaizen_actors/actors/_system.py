@@ -13,8 +13,16 @@ from ..transport import EventSink, Replier, Transport, resolve_transport
 from ._cell import ActorCell
 from ._letters import DeadLetters, HeadedLetter, Letter
 from ._mailbox import DEFAULT_MAILBOX_SIZE
-from ._middleware import build_chain, check_middleware
+from ._middleware import (
+    CallNext,
+    build_chain,
+    check_middleware,
+    process_middleware,
+    receive,
+    register_system,
+)
 from ._ref import ActorRef
+from ._signals import SupervisionSignals
 from ._strategy import OneForOne, RestartType, Strategy
 from ._supervisor import Supervisor
 from ._tree import ActorNode, snapshot
@@ -90,6 +98,9 @@ class ActorSystem:
 
     Attributes:
         middleware: the middleware, as a tuple.
+        dead_letters: what could not be delivered (``subscribe`` to be told).
+        supervision: restarts and escalations (``subscribe`` to be told; see
+            :class:`~kaizen_actors.actors.Restarted`).
 
     Raises:
         ValueError: for a bad system name.
@@ -133,8 +144,11 @@ class ActorSystem:
         if loopback is None:
             loopback = os.environ.get("KAIZEN_LOOPBACK", "") not in ("", "0")
         self.loopback = loopback
+        self.supervision = SupervisionSignals()
         self.middleware = check_middleware(middleware)
-        self._chain = build_chain(self.middleware)
+        self._chains: dict[CallNext, CallNext | None] = {}
+        self._chain = self.chain(receive)
+        register_system(self)
         self.failure: BaseException | None = None
         self._cells: dict[str, ActorCell] = {}
         self._tg: TaskGroup | None = None
@@ -142,6 +156,24 @@ class ActorSystem:
         self._running = False
         self._stopped = anyio.Event()
         self._resources: dict[object, Any] = {}
+
+    def chain(self, end: CallNext) -> CallNext | None:
+        """``end`` wrapped in the process's and this system's middleware; ``None`` when none.
+
+        ``end`` is the handler call for messages; the layers above pass their
+        own calls (model and tool calls, team runs) through the same
+        middleware with their own ``end``. Built once per ``end``.
+        """
+        try:
+            return self._chains[end]
+        except KeyError:
+            chain = self._chains[end] = build_chain((*process_middleware(), *self.middleware), end)
+            return chain
+
+    def _rebuild_chains(self) -> None:
+        """Forget the chains made so far (the process's middleware changed)."""
+        self._chains.clear()
+        self._chain = self.chain(receive)
 
     # -- lifecycle -------------------------------------------------------------------
 

@@ -145,6 +145,7 @@ from .tools import (
     MCPServer,
     Toolbox,
     ToolCall,
+    ToolInvocation,
     ToolResult,
 )
 
@@ -187,6 +188,7 @@ __all__ = [
     "TEXT_REPAIRS",
     "TextRepairs",
     "ToolCall",
+    "ToolInvocation",
     "ToolResult",
     "Toolbox",
     "UsageMeter",

@@ -30,7 +30,7 @@ from .models._text import encodable, encodable_value
 from .signatures._fields import FieldStream
 from .signatures._parse import InvalidReply, ReplyTooLarge, read_reply
 from .signatures._prompt import build_messages, feedback_messages, system_prompt, tool_messages
-from .tools import ToolCall, ToolResult
+from .tools import ToolCall, ToolResult, invoke_tools
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -258,7 +258,9 @@ class Program:
                     for c in calls
                 ]
             else:
-                results = await toolbox.call_all(calls)
+                results = await toolbox.call_all(
+                    calls, invoke_tools(agent, request.run_id, toolbox.call)
+                )
             tool_calls.extend(results)
             if events is not None:
                 for result in results:
@@ -278,6 +280,7 @@ class Program:
         calls: list[ToolCall] = []
         fields = FieldStream(self.outputs) if on_token is not None else None
         emitted = 0
+        mark = meter.mark()
         if offered is None:
             stream = self.model.stream(messages, meter)
         else:
@@ -302,4 +305,4 @@ class Program:
                     emitted += 1
                     if emitted % _YIELD_EVERY == 0 or cancel_pending():
                         await checkpoint()
-        return ModelReply("".join(parts), calls)
+        return ModelReply("".join(parts), calls, meter.since(mark))

@@ -50,6 +50,7 @@ writes a sequential pipeline this way in about 30 lines.
 
 from .._meta import publish
 from ._budget import Budget
+from ._call import RunCall
 from ._consensus import Consensus
 from ._debate import Debate
 from ._members import Member
@@ -72,6 +73,7 @@ __all__ = [
     "Member",
     "Pattern",
     "Run",
+    "RunCall",
     "RunStream",
     "Solo",
     "SupervisorWorker",

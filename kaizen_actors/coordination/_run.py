@@ -29,12 +29,14 @@ from ..messages import (
 )
 from ._attempt import TurnFailed, TurnRunner
 from ._budget import BudgetMeter
+from ._call import RunCall, call_run
 from ._normalise import choice_of
 from ._result import TeamResult, TeamUsage, Turn
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from ..actors import ActorSystem
     from ..agents import Prediction
     from ..events import Event
     from ._budget import Budget
@@ -99,8 +101,12 @@ class Run:
         timeout: float | None,
         turn_timeout: float,
         sink: Sink | None,
+        team: str = "team",
+        system: ActorSystem | None = None,
     ) -> None:
         self.run_id = run_id
+        self.team = team
+        self._system = system
         self.pattern = pattern
         self.inputs = inputs
         self.members = list(members)
@@ -298,11 +304,28 @@ class Run:
     async def execute(self) -> TeamResult:
         """Run the pattern from ``RunStarted`` to ``RunFinished``/``RunFailed``.
 
+        The run goes through the middleware of the team's system as a
+        :class:`~kaizen_actors.coordination.RunCall`.
+
         Raises:
             RunError: a turn failed, the pattern failed, or ``timeout`` passed.
             BudgetExceeded: a budget limit was crossed.
 
         """
+        chain = self._system.chain(call_run) if self._system is not None else None
+        if chain is None:
+            return await self._execute()
+        call = RunCall(
+            run_id=self.run_id,
+            team=self.team,
+            pattern=self.pattern.name,
+            inputs=self.inputs,
+            run=self._execute,
+        )
+        result: TeamResult = await chain(call, None)  # type: ignore[arg-type]
+        return result
+
+    async def _execute(self) -> TeamResult:
         started = anyio.current_time()
         if self._sink is not None:
             await self.emit(

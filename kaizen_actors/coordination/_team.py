@@ -315,6 +315,8 @@ class Team(Deployable):
             timeout=self.timeout,
             turn_timeout=self.turn_timeout,
             sink=sink,
+            team=self.name,
+            system=self.system,
         )
 
     async def run(self, **inputs: Any) -> TeamResult:

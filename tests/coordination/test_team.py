@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import anyio
 import pytest
@@ -308,6 +309,49 @@ async def test_the_same_middleware_wraps_each_model_call_of_a_turn() -> None:
     assert result.output.answer
     assert sorted(agent for agent, _, _ in seen) == ["solver1", "solver2"]
     assert all(model == "scripted" and count >= 2 for _, model, count in seen)
+
+
+async def test_middleware_sees_the_run_its_tool_calls_and_each_model_calls_usage() -> None:
+    seen: list[tuple[str, Any]] = []
+
+    async def add(a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    async def around(message: object, ctx: Any, call_next: ka.actors.CallNext) -> object:
+        if isinstance(message, ka.coordination.RunCall):
+            assert ctx is None
+            with ka.actors.carry_headers({"run": message.run_id}):
+                result = await call_next(message, ctx)
+            seen.append(("run", (message.team, message.pattern, message.inputs, result.run_id)))
+            return result
+        if isinstance(message, ka.agents.ToolInvocation):
+            result = await call_next(message, ctx)
+            seen.append(("tool", (message.agent, message.tool, message.arguments, result.result)))
+            return result
+        if isinstance(message, ka.agents.ModelCall):
+            reply = await call_next(message, ctx)
+            seen.append(("model", (reply.finish_reason, reply.usage.calls)))
+            return reply
+        if isinstance(message, ka.AgentTask):
+            seen.append(("headers", dict(ctx.headers)))
+        return await call_next(message, ctx)
+
+    calc = Agent(
+        "calc",
+        signature="question -> answer",
+        model=ScriptedModel([ka.ToolCall("add", {"a": 2, "b": 3}), "5"]),
+        tools=[add],
+    )
+    async with team(calc, pattern=ka.Solo(), name="calc-team", middleware=[around]) as t:
+        result = await t.run(question="2 + 3?")
+    assert result.output.answer == "5"
+    kinds = dict(seen)
+    assert kinds["headers"] == {"run": result.run_id}
+    assert kinds["tool"] == ("calc", "add", {"a": 2, "b": 3}, "5")
+    assert [v for k, v in seen if k == "model"] == [("tool_calls", 1), ("stop", 1)]
+    assert kinds["run"] == ("calc-team", "solo", {"question": "2 + 3?"}, result.run_id)
+    assert seen[-1][0] == "run"
 
 
 async def test_a_stream_started_after_its_team_stopped_fails_once_and_ends() -> None:

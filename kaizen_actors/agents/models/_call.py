@@ -18,17 +18,16 @@ not wrapped.
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
-from ...actors._letters import current_cell
-from ...actors._middleware import build_chain
+from ...actors._middleware import around
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from ...actors import ActorContext
     from ...actors._middleware import CallNext
+    from ...events import Usage
     from ..tools import ToolCall
 
 __all__ = ["ModelCall", "ModelReply", "around_model"]
@@ -40,16 +39,20 @@ class ModelReply:
     Attributes:
         text: the reply's text.
         tool_calls: the tool calls, in order.
+        usage: this call's tokens and cost (``calls == 1``).
+        finish_reason: ``"tool_calls"`` when it asked for tools, else ``"stop"``.
 
     Version added: 0.1
 
     """
 
-    __slots__ = ("text", "tool_calls")
+    __slots__ = ("finish_reason", "text", "tool_calls", "usage")
 
-    def __init__(self, text: str, tool_calls: list[ToolCall]) -> None:
+    def __init__(self, text: str, tool_calls: list[ToolCall], usage: Usage) -> None:
         self.text = text
         self.tool_calls = tool_calls
+        self.usage = usage
+        self.finish_reason = "tool_calls" if tool_calls else "stop"
 
     def __repr__(self) -> str:
         return f"ModelReply({self.text[:40]!r}, tool_calls={len(self.tool_calls)})"
@@ -96,20 +99,9 @@ def _call_model(message: ModelCall, ctx: ActorContext) -> Awaitable[ModelReply]:
     return message._run()  # noqa: SLF001 - the end of the chain runs the call it was given
 
 
-_chains: weakref.WeakKeyDictionary[Any, CallNext | None] = weakref.WeakKeyDictionary()
-
-
 def around_model() -> tuple[CallNext, ActorContext] | None:
-    """The middleware chain of the actor system this task's handler runs in, and its ctx.
+    """The middleware of the system whose handler runs in this task, around model calls.
 
     ``None`` outside a handler or in a system without middleware.
     """
-    cell = current_cell.get()
-    if cell is None:
-        return None
-    system = cell.system
-    try:
-        chain = _chains[system]
-    except KeyError:
-        chain = _chains[system] = build_chain(system.middleware, end=_call_model)
-    return None if chain is None else (chain, cell.ctx)
+    return around(_call_model)

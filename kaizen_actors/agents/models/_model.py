@@ -48,6 +48,21 @@ class UsageMeter:
         self.cost = add_costs(self.cost, cost)
         self.calls += 1
 
+    def mark(self) -> tuple[int, int, float | None]:
+        """Where the meter stands now, for :meth:`since`."""
+        return self.prompt_tokens, self.completion_tokens, self.cost
+
+    def since(self, mark: tuple[int, int, float | None]) -> Usage:
+        """The usage of the one call made since ``mark``."""
+        prompt, completion, cost = mark
+        spent = None if self.cost is None or cost is None else self.cost - cost
+        return Usage(
+            prompt_tokens=self.prompt_tokens - prompt,
+            completion_tokens=self.completion_tokens - completion,
+            cost=spent,
+            calls=1,
+        )
+
     def to_usage(self) -> Usage:
         """The immutable-by-convention :class:`~kaizen_actors.events.Usage`."""
         return Usage(

@@ -9,12 +9,15 @@
   ``ActorSystem``, or per agent outside a system), with restarts counted.
 - ``_discovery``: :class:`MCPCapabilities`, the servers found for an
   agent's ``mcp_capabilities``.
+- ``_invocation``: :class:`ToolInvocation`, a tool call as the system's
+  middleware sees it.
 - ``_toolbox``: :class:`Toolbox`, one owner's live tools, and
   :func:`resolve_tools` (what ``tools=`` accepts).
 """
 
 from ._discovery import MCPCapabilities
 from ._function import FunctionTool
+from ._invocation import ToolInvocation, invoke_tools
 from ._pool import MCPPool
 from ._server import MCPServer
 from ._toolbox import Toolbox, resolve_tools
@@ -26,8 +29,10 @@ __all__ = [
     "MCPPool",
     "MCPServer",
     "ToolCall",
+    "ToolInvocation",
     "ToolResult",
     "ToolSpec",
     "Toolbox",
+    "invoke_tools",
     "resolve_tools",
 ]

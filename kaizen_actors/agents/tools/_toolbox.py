@@ -22,7 +22,7 @@ from ._server import MCPServer
 from ._types import ToolCall, ToolResult, ToolSpec
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Awaitable, Callable, Iterable
 
 __all__ = ["Toolbox", "resolve_tools"]
 
@@ -252,14 +252,23 @@ class Toolbox:
             error=text if failed else None,
         )
 
-    async def call_all(self, calls: list[ToolCall]) -> list[ToolResult]:
-        """Run calls concurrently; results in the calls' order."""
+    async def call_all(
+        self,
+        calls: list[ToolCall],
+        call: Callable[[ToolCall], Awaitable[ToolResult]] | None = None,
+    ) -> list[ToolResult]:
+        """Run calls concurrently; results in the calls' order.
+
+        ``call`` runs one (:meth:`call` by default; the agent passes it
+        through the system's middleware).
+        """
+        run = self.call if call is None else call
         if len(calls) == 1:
-            return [await self.call(calls[0])]
+            return [await run(calls[0])]
         results: list[ToolResult | None] = [None] * len(calls)
 
         async def one(index: int) -> None:
-            results[index] = await self.call(calls[index])
+            results[index] = await run(calls[index])
 
         async with anyio.create_task_group() as tg:
             for index in range(len(calls)):
