@@ -7,7 +7,7 @@ from .._meta import publish
 from ._actor import Actor, ActorContext
 from ._letters import DeadLetter, DeadLetters, carry_headers
 from ._mailbox import DEFAULT_MAILBOX_SIZE
-from ._middleware import CallNext, Middleware, set_process_middleware
+from ._middleware import CallNext, Middleware, add_process_middleware
 from ._ref import ActorRef
 from ._signals import Escalated, Restarted, SupervisionSignal, SupervisionSignals
 from ._strategy import (
@@ -48,7 +48,7 @@ __all__ = [
     "SupervisionSignals",
     "Supervisor",
     "carry_headers",
-    "set_process_middleware",
+    "add_process_middleware",
 ]
 
 publish(__all__, globals())

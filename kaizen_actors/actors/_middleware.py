@@ -28,9 +28,9 @@ __all__ = [
     "build_chain",
     "check_middleware",
     "process_middleware",
+    "add_process_middleware",
     "receive",
     "register_system",
-    "set_process_middleware",
 ]
 
 CallNext = Callable[[Any, "ActorContext"], Awaitable[Any]]
@@ -128,25 +128,37 @@ _systems: weakref.WeakSet[ActorSystem] = weakref.WeakSet()
 
 
 def process_middleware() -> tuple[Middleware, ...]:
-    """The middleware every system of this process runs first (:func:`set_process_middleware`)."""
+    """The middleware every system of this process runs first (:func:`add_process_middleware`)."""
     return _process
 
 
-def set_process_middleware(middleware: Sequence[Middleware]) -> None:
+def add_process_middleware(middleware: Middleware) -> Callable[[], None]:
     """Run ``middleware`` around every handler, model, tool and run call of every system.
 
-    For an instrumentor that turns on for the whole process (tracing): the
-    systems already made start using it at once, and new ones get it too. It
-    runs outside each system's own middleware. An empty sequence removes it,
-    and a system without middleware of its own then calls handlers directly
-    again: nothing is left on the path.
+    For what turns on for the whole process (tracing, metrics): the systems
+    already made start using it at once, and new ones get it too. It runs
+    outside each system's own middleware, after those added before it.
+    Returns the function that takes it off again; once none is left, a
+    system without middleware of its own calls handlers directly again.
 
     Raises:
         ConfigError: as for ``ActorSystem(middleware=)``.
 
     """
     global _process
-    _process = check_middleware(list(middleware))
+    check_middleware([middleware])
+    _process = (*_process, middleware)
+    _rebuild()
+
+    def remove() -> None:
+        global _process
+        _process = tuple(mw for mw in _process if mw is not middleware)
+        _rebuild()
+
+    return remove
+
+
+def _rebuild() -> None:
     for system in list(_systems):
         system._rebuild_chains()
 

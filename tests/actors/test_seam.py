@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 import kaizen_actors as ka
-from kaizen_actors.actors import Escalated, Restarted, carry_headers, set_process_middleware
+from kaizen_actors.actors import Escalated, Restarted, add_process_middleware, carry_headers
 
 from .common import Boom, Hop, Ping, Recorder, Relay
 
@@ -64,13 +64,13 @@ async def test_process_middleware_reaches_systems_made_before_and_after_and_come
 
     async with ka.ActorSystem("pm-before") as before:
         ref = await before.spawn(Recorder, name="r")
-        set_process_middleware([watch])
+        remove = add_process_middleware(watch)
         try:
             await ref.ask(Ping(1))
             async with ka.ActorSystem("pm-after") as after:
                 await (await after.spawn(Recorder, name="r")).ask(Ping(2))
         finally:
-            set_process_middleware([])
+            remove()
         await ref.ask(Ping(3))
         assert before._chain is None
     assert seen == [("pm-before", "Ping"), ("pm-after", "Ping")]
