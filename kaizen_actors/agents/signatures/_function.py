@@ -113,10 +113,10 @@ def _described(tp: Any) -> tuple[Any, str]:
 
 def _output_keys(tp: Any) -> dict[str, tuple[Any, str]] | None:
     """The fields of a pydantic model or TypedDict return annotation; ``None`` for a plain type."""
-    if isinstance(tp, type) and isinstance(getattr(tp, "model_fields", None), dict):
+    model_fields = getattr(tp, "model_fields", None) if isinstance(tp, type) else None
+    if isinstance(model_fields, dict):
         return {
-            name: (info.annotation, info.description or "")
-            for name, info in tp.model_fields.items()
+            name: (info.annotation, info.description or "") for name, info in model_fields.items()
         }
     if typing.is_typeddict(tp):
         return {

@@ -622,7 +622,7 @@ def make_signature(
         annotations[fname] = tp
         attrs[fname] = _FieldMarker(kind, desc, default)
     attrs["__annotations__"] = annotations
-    return SignatureMeta(name, (Signature,), attrs)
+    return typing.cast("type[Signature]", SignatureMeta(name, (Signature,), attrs))
 
 
 def with_instructions(sig: type[Signature], instructions: str) -> type[Signature]:
@@ -632,7 +632,7 @@ def with_instructions(sig: type[Signature], instructions: str) -> type[Signature
         "__module__": sig.__module__,
         "__qualname__": sig.__qualname__,
     }
-    return SignatureMeta(sig.__name__, (sig,), attrs)
+    return typing.cast("type[Signature]", SignatureMeta(sig.__name__, (sig,), attrs))
 
 
 def _split_top(text: str) -> list[str]:
