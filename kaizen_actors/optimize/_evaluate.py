@@ -84,7 +84,7 @@ class EvaluatorPool:
         self.size = size
         self.turn_timeout = turn_timeout
         self.agents: dict[str, Agent] = {}
-        self._system = ActorSystem(f"optimize-{uuid.uuid4().hex[:12]}")
+        self._system = ActorSystem(f"optimize-{uuid.uuid4().hex[:12]}", "memory")
         self._idle_in: MemoryObjectSendStream[ActorRef]
         self._idle: MemoryObjectReceiveStream[ActorRef]
         self._idle_in, self._idle = anyio.create_memory_object_stream[ActorRef](size)
