@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 import kaizen_actors as ka
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 TRAIN = [
     {"word": "apple", "category": "FRUIT"},
