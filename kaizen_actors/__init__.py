@@ -96,6 +96,8 @@ _EXPORTS: dict[str, str] = {
     "Toolbox": "kaizen_actors.agents",
     "MCPPool": "kaizen_actors.agents",
     "MCPCapabilities": "kaizen_actors.agents",
+    "AgentProgram": "kaizen_actors.agents",
+    "load": "kaizen_actors.agents",
     # layer 4: coordination
     "team": "kaizen_actors.coordination",
     "Team": "kaizen_actors.coordination",
@@ -111,6 +113,11 @@ _EXPORTS: dict[str, str] = {
     "Run": "kaizen_actors.coordination",
     "Member": "kaizen_actors.coordination",
     "RunStream": "kaizen_actors.coordination",
+    # layer 4: optimization (``kaizen_actors.optimize`` is also callable as ``optimize``)
+    **dict.fromkeys(
+        ("optimize", "OptimizationEngine", "BootstrapEngine", "OptimizationRun"),
+        "kaizen_actors.optimize",
+    ),
 }
 
 _SUBMODULES = {
@@ -157,6 +164,7 @@ if TYPE_CHECKING:
         Agent,
         AgentActor,
         AgentManager,
+        AgentProgram,
         AgentReply,
         AgentResult,
         AgentStream,
@@ -184,6 +192,7 @@ if TYPE_CHECKING:
         ToolCall,
         ToolResult,
         UsageMeter,
+        load,
         signature,
     )
     from .coordination import (
@@ -234,5 +243,6 @@ if TYPE_CHECKING:
         decode,
         encode,
     )
+    from .optimize import BootstrapEngine, OptimizationEngine, OptimizationRun, optimize
     from .transport import MemoryHub, MemoryTransport, Transport, register_transport
     from .transport.nats import NatsTransport

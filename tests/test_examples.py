@@ -21,6 +21,7 @@ EXPECTED = {
         "failures: 0",
     ],
     "pipeline.py": ["[editor]", "article: Actors own their state", "outliner -> writer -> editor"],
+    "custom_optimizer.py": ["Reply in UPPER CASE.", "score: 0.00 -> 1.00", "leek -> VEGETABLE"],
 }
 
 

@@ -18,7 +18,9 @@ Where things live
 - ``tools/``: tool calls and results, function tools, MCP servers, the toolbox.
 - ``kailash/``: the shared Kailash runtime and the agent's node and workflow.
 - top level: :class:`Agent` (``_agent``), its stream (``_stream``), one turn
-  (``_program``), the agent actor and its messages (``_actor``, ``_tasks``),
+  (``_program``), :class:`AgentProgram` (a signature as an awaitable function,
+  ``_agent_program``; saved and loaded by ``_program_store``), the agent
+  actor and its messages (``_actor``, ``_tasks``),
   memory (``_memory``), the seed's API
   (``_kaizen``).
 
@@ -120,9 +122,11 @@ from typing import TYPE_CHECKING, Any
 
 from .._meta import publish
 from ._agent import Agent
+from ._agent_program import AgentProgram
 from ._kaizen import AgentManager, Kaizen, KaizenConfig
 from ._memory import BufferMemory, Memory
 from ._program import Prediction
+from ._program_store import load
 from ._stream import AgentStream
 from ._tasks import AgentInfo, AgentReply, AgentTask, Describe, FieldInfo
 from ._turn import AgentResult
@@ -155,6 +159,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Agent",
+    "AgentProgram",
     "AgentActor",
     "AgentManager",
     "AgentReply",
@@ -192,6 +197,7 @@ __all__ = [
     "ToolResult",
     "Toolbox",
     "UsageMeter",
+    "load",
     "signature",
 ]
 

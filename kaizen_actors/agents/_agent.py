@@ -23,16 +23,17 @@ from ._turn import AgentResult, TurnEvents, TurnRequest
 from .kailash._bridge import run_turn
 from .kailash._runtime import admit, kailash_loaded, load_kailash
 from .models._model import accepts_tools, resolve_model
+from .signatures._prompt import check_demos
 from .signatures._signature import Signature, signature
 from .tools import MCPPool, Toolbox, resolve_tools
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
 
     from ..events import Event
     from ._stream import AgentStream
 
-__all__ = ["Agent"]
+__all__ = ["Agent", "resolve_signature"]
 
 
 class Agent(Deployable):
@@ -57,12 +58,15 @@ class Agent(Deployable):
             shown to the model.
         max_tool_calls: how many tool calls one turn may make; the model
             asking for more fails the turn with ``ToolError``.
+        demos: worked examples (few-shot demonstrations) shown in the
+            system message: dicts of input and output field values, as
+            ``ka.optimize`` picks them.
 
     Raises:
         ConfigError: when ``signature`` or ``model`` is missing or of the
             wrong kind, or ``tools`` holds something else than MCP servers
-            and async functions, or the model cannot take tools (the key
-            names which).
+            and async functions, or the model cannot take tools, or a demo
+            does not fit the signature (the key names which).
         SignatureError: when a string signature cannot be parsed.
 
     Attributes:
@@ -86,13 +90,14 @@ class Agent(Deployable):
         *,
         max_retries: int = 2,
         max_tool_calls: int = 8,
+        demos: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"name: an agent needs a non-empty name, got {name!r}", key="name")
         if max_retries < 0:
             raise ConfigError(f"max_retries: must be >= 0, got {max_retries}", key="max_retries")
         self.name = name
-        self.signature = _resolve_signature(signature)
+        self.signature = resolve_signature(signature)
         if model is None:
             raise ConfigError(f"model: agent {name!r} needs a model", key="model")
         self.model = resolve_model(model)
@@ -110,6 +115,8 @@ class Agent(Deployable):
             )
         self.max_retries = max_retries
         self.max_tool_calls = max_tool_calls
+        sig = self.signature
+        self.demos = check_demos(demos, sig.input_fields(), sig.output_fields())
         self.key = f"{name}#{uuid.uuid4().hex[:12]}"
         self._toolbox = Toolbox(self.tools, owner=name) if self.tools else None
         self._program = Program(
@@ -121,6 +128,7 @@ class Agent(Deployable):
             max_retries=max_retries,
             toolbox=self._toolbox,
             max_tool_calls=max_tool_calls,
+            demos=self.demos,
         )
         self._workflow: Any = None
         self._built: Any = None
@@ -349,7 +357,14 @@ class Agent(Deployable):
         return await system.spawn(self.factory(), name=name or self.name, **options)
 
 
-def _resolve_signature(sig: Any) -> type[Signature]:
+def resolve_signature(sig: Any) -> type[Signature]:
+    """A ``signature=`` argument as a :class:`Signature` class (a string is parsed).
+
+    Raises:
+        ConfigError: for anything but a Signature subclass or a string.
+        SignatureError: for a string that cannot be parsed.
+
+    """
     if isinstance(sig, str):
         return signature(sig)
     if isinstance(sig, type) and issubclass(sig, Signature) and sig is not Signature:

@@ -103,7 +103,7 @@ _YIELD_EVERY = 32
 
 
 class Program:
-    """An agent's compiled signature, model, memory and retry policy."""
+    """An agent's compiled signature, model, memory, worked examples and retry policy."""
 
     def __init__(
         self,
@@ -116,6 +116,7 @@ class Program:
         max_retries: int,
         toolbox: Toolbox | None = None,
         max_tool_calls: int = 8,
+        demos: tuple[dict[str, Any], ...] = (),
     ) -> None:
         self.key = key
         self.signature = signature
@@ -127,7 +128,7 @@ class Program:
         self.inputs = signature.input_fields()
         self.outputs = signature.output_fields()
         text = "\n\n".join(t for t in (signature.instructions(), instructions or "") if t)
-        self.system = system_prompt(text, self.inputs, self.outputs)
+        self.system = system_prompt(text, self.inputs, self.outputs, demos)
         register_program(self)
 
     def inputs_to_json(self, values: dict[str, Any]) -> dict[str, Any]:

@@ -93,8 +93,9 @@ def load_served(target: str | None, command: str) -> Any:
         return demo_teams()
     obj = load_target(target, command)
     from ..coordination import Team
-    from ..coordination._members import is_agent
+    from ..coordination._members import as_member, is_agent
 
+    obj = as_member(obj)  # an agent program is served as its agent, not called
     if callable(obj) and not isinstance(obj, Team) and not is_agent(obj):
         obj = obj()
     return obj

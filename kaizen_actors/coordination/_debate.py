@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..agents.signatures._prompt import value_text
 from ..messages import ConfigError
-from ._members import member_name
+from ._members import as_member, member_name
 from ._normalise import majority
 from ._pattern import Pattern
 
@@ -85,7 +85,7 @@ class Debate(Pattern):
         if not isinstance(rounds, int) or rounds < 1:
             raise ConfigError(f"Debate rounds must be an int >= 1, got {rounds!r}", key="rounds")
         self.rounds = rounds
-        self.judge = judge
+        self.judge = as_member(judge) if judge is not None else None
         self.judge_name = member_name(judge) if judge is not None else None
         self.stop_on_agreement = stop_on_agreement
         self.key = key

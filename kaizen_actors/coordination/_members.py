@@ -12,10 +12,23 @@ if TYPE_CHECKING:
     from ..actors import ActorRef
     from ..agents import Agent, FieldSpec, Prediction
 
-__all__ = ["Member", "MemberSpec", "is_agent", "member_name", "merge_members"]
+__all__ = ["Member", "MemberSpec", "as_member", "is_agent", "member_name", "merge_members"]
 
 MemberSpec = Any
-"""What ``team()`` and patterns accept as a member: an ``Agent``, a name, or an ``ActorRef``."""
+"""What ``team()`` and patterns accept as a member: an ``Agent``, an ``AgentProgram``
+(its agent takes part), a name, or an ``ActorRef``."""
+
+
+def as_member(spec: MemberSpec) -> MemberSpec:
+    """``spec``, or the agent under it for an agent program (``ka.AgentProgram``).
+
+    A program is anything whose ``agent`` attribute is an ``Agent``; a program
+    without a model raises ``ConfigError`` here, saying how to give it one.
+    """
+    if isinstance(spec, str) or is_agent(spec) or _is_ref(spec):
+        return spec
+    inner = getattr(spec, "agent", None)
+    return inner if inner is not None and is_agent(inner) else spec
 
 
 def member_name(spec: MemberSpec) -> str:
@@ -25,6 +38,7 @@ def member_name(spec: MemberSpec) -> str:
         ConfigError: for anything else.
 
     """
+    spec = as_member(spec)
     if isinstance(spec, str):
         if not spec:
             raise ConfigError("team: an agent name must not be empty", key="agents")
@@ -33,7 +47,9 @@ def member_name(spec: MemberSpec) -> str:
     if isinstance(name, str) and (is_agent(spec) or _is_ref(spec)):
         return name
     raise ConfigError(
-        f"team: expected a ka.Agent, an agent's name or an ActorRef, got {spec!r}", key="agents"
+        f"team: expected a ka.Agent, an agent program, an agent's name or an ActorRef, "
+        f"got {spec!r}",
+        key="agents",
     )
 
 
@@ -55,7 +71,8 @@ def merge_members(*groups: Iterable[MemberSpec]) -> list[MemberSpec]:
     """
     seen: dict[str, MemberSpec] = {}
     for group in groups:
-        for spec in group:
+        for given in group:
+            spec = as_member(given)
             name = member_name(spec)
             previous = seen.get(name)
             if previous is None or (isinstance(previous, str) and not isinstance(spec, str)):

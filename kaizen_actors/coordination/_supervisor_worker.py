@@ -12,7 +12,7 @@ import msgspec
 from ..agents.signatures._prompt import format_inputs
 from ..messages import ConfigError, RunError
 from ._debate import answer_text
-from ._members import member_name
+from ._members import as_member, member_name
 from ._pattern import Pattern
 
 if TYPE_CHECKING:
@@ -118,9 +118,10 @@ class SupervisorWorker(Pattern):
                 f"SupervisorWorker max_parallel must be an int >= 1 or None, got {max_parallel!r}",
                 key="max_parallel",
             )
+        supervisor = as_member(supervisor)
         self.supervisor = supervisor
         self.supervisor_name = member_name(supervisor)
-        self.workers = list(workers)
+        self.workers = [as_member(w) for w in workers]
         self.max_parallel = max_parallel
         self.planner_name = f"{self.supervisor_name}-planner"
         self._planner: Agent | None = None

@@ -59,7 +59,8 @@ class Team(Deployable):
     still streaming and stops the agents (and the system, when the team made it).
 
     Args:
-        *agents: the members: ``Agent`` objects, or names (``str``) of agents
+        *agents: the members: ``Agent`` objects (or agent programs, made
+            by ``@ka.signature``: their ``.agent`` takes part), or names (``str``) of agents
             already served in the namespace (by another process over NATS);
             members given by name are not spawned, and patterns see their
             outputs as dicts.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ..coordination import Solo, Team, team
-from ..coordination._members import is_agent, member_name
+from ..coordination._members import as_member, is_agent, member_name
 from ..messages import ConfigError, SignatureError
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ _RELEARN = 5.0
 """Seconds before a remote entry agent that did not answer is asked again."""
 
 Served = Any
-"""A served object: a ``Team`` (not entered yet), an ``Agent``, or ``{name: Team | Agent}``."""
+"""A served object: a ``Team`` (not entered yet), an ``Agent`` or program, or a dict of them."""
 
 
 def _field(spec: FieldSpec) -> dict[str, Any]:
@@ -166,6 +166,7 @@ def resolve_served(served: Served) -> dict[str, ServedTeam]:
             dict of them (key ``"served"``).
 
     """
+    served = as_member(served)
     if isinstance(served, Team) or is_agent(served):
         single = _as_team(served)
         return {single.name: ServedTeam(single.name, single)}
@@ -187,6 +188,7 @@ def _checked_name(name: Any) -> str:
 
 
 def _as_team(value: Any, name: str | None = None) -> Team:
+    value = as_member(value)
     if isinstance(value, Team):
         return value
     if is_agent(value):

@@ -26,13 +26,31 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import msgspec
 
 from ...messages import SignatureError
 
-__all__ = ["FieldSpec", "InputField", "OutputField", "Signature", "signature"]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from .._agent_program import AgentProgram
+
+    SignatureDecorator = Callable[[Callable[..., Any]], AgentProgram]
+    """What ``ka.signature(model=...)`` returns: a decorator making a program of a function."""
+
+__all__ = [
+    "FieldSpec",
+    "InputField",
+    "OutputField",
+    "Signature",
+    "SignatureMeta",
+    "make_signature",
+    "parse_spec",
+    "signature",
+    "with_instructions",
+]
 
 _MISSING: Any = msgspec.UNSET
 
@@ -223,12 +241,42 @@ def _type_label(tp: Any) -> str:
     return str(tp)
 
 
-class Signature:
+class SignatureMeta(type):
+    """The metaclass of signatures: calling a signature class on a function makes a program.
+
+    ``Answer(fn)`` is the :class:`AgentProgram` of ``fn`` (its parameters and
+    return annotation checked against ``Answer``'s fields, its docstring the
+    instructions when ``Answer`` has none); so ``@ka.signature("q -> a")``,
+    which returns a class, also decorates. A signature class is never
+    instantiated otherwise.
+    """
+
+    def __call__(cls, fn: Callable[..., Any], /) -> AgentProgram:
+        """The program of ``fn`` with this signature's fields (no model yet).
+
+        Raises:
+            SignatureError: when ``fn`` is not a function or does not fit the fields.
+
+        """
+        if not callable(fn) or isinstance(fn, type):
+            raise SignatureError(
+                f"{cls.__name__}: a signature class is not instantiated; apply it to a "
+                f"function to make a program (got {fn!r})"
+            )
+        from .._agent_program import AgentProgram
+        from ._function import signature_of_function
+
+        sig = signature_of_function(fn, typing.cast("type[Signature]", cls))
+        return AgentProgram(sig, None, name=fn.__name__)
+
+
+class Signature(metaclass=SignatureMeta):
     """Base class of class-form signatures.
 
     Subclass it, declare inputs with :func:`InputField` and outputs with
     :func:`OutputField`; the docstring is the task's instructions. The class
-    is a description, not instantiated.
+    is a description, not instantiated: applied to a function, it makes an
+    :class:`AgentProgram` of that function (see :class:`SignatureMeta`).
 
     Raises:
         SignatureError: at class creation, when a field is not declared with
@@ -241,6 +289,8 @@ class Signature:
 
     __kaizen_inputs__: ClassVar[dict[str, FieldSpec]] = {}
     __kaizen_outputs__: ClassVar[dict[str, FieldSpec]] = {}
+    __kaizen_untyped__: ClassVar[frozenset[str]] = frozenset()
+    """Fields a string spec left untyped (``str``): a function's annotations may type them."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -362,60 +412,227 @@ _TYPE_NAMES: dict[str, Any] = {
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
+@overload
 def signature(
     spec: str,
     instructions: str | None = None,
     *,
-    name: str = "StringSignature",
+    name: str | None = None,
     types: dict[str, Any] | None = None,
-) -> type[Signature]:
-    """Build a signature from ``"in1, in2 -> out1: type, out2: type"``.
+) -> type[Signature]: ...
+
+
+@overload
+def signature(spec: Callable[..., Any], /) -> AgentProgram: ...
+
+
+@overload
+def signature(
+    spec: str | None = None,
+    instructions: str | None = None,
+    *,
+    model: Any,
+    name: str | None = None,
+    types: dict[str, Any] | None = None,
+    max_retries: int = 2,
+) -> SignatureDecorator: ...
+
+
+@overload
+def signature(
+    spec: None = None,
+    instructions: str | None = None,
+    *,
+    name: str | None = None,
+    types: dict[str, Any] | None = None,
+    max_retries: int = 2,
+) -> SignatureDecorator: ...
+
+
+def signature(
+    spec: str | Callable[..., Any] | None = None,
+    instructions: str | None = None,
+    *,
+    model: Any = _MISSING,
+    name: str | None = None,
+    types: dict[str, Any] | None = None,
+    max_retries: int = 2,
+) -> Any:
+    """A signature from ``"in1, in2 -> out1: type, out2: type"``, or a program from a function.
 
     Untyped fields are ``str``. Types are written as in Python: ``str``,
     ``int``, ``float``, ``bool``, ``list[str]``, ``Literal['yes', 'no']``,
     ``int | None``; pass other names (models, structs) in ``types``.
 
+    What it returns depends on how it is called:
+
+    - ``ka.signature("q -> a")`` (a string, no ``model=``): a
+      :class:`Signature` class, as always. Applying that class to a function
+      makes a program, so ``@ka.signature("q -> a")`` decorates too.
+    - ``@ka.signature("q -> a", model=...)``, ``@ka.signature(model=...)``
+      or ``@ka.signature()``: a decorator making an :class:`AgentProgram` of
+      the function it decorates (see :func:`signature_of_function`).
+    - ``@ka.signature`` with no parentheses on a typed function: that
+      function's program, without a model.
+
+    A function's body is never run: the function declares the task. Its
+    parameters are the inputs (defaults and ``Annotated[type, "desc"]``
+    descriptions kept), its return annotation the output (a plain type: one
+    field named ``output``, or the spec's output; a pydantic model or a
+    ``TypedDict``: one field per key), its docstring the instructions
+    (unless ``instructions`` is given).
+
     Args:
-        spec: the inputs, ``->``, then the outputs, comma separated.
+        spec: the inputs, ``->``, then the outputs, comma separated; or the
+            function to make a program of.
         instructions: the task instructions (a class signature's docstring).
-        name: the class name of the resulting signature.
+        model: the program's model (a litellm name, ``ka.Model``,
+            ``ka.ScriptedModel``); makes this call a decorator.
+        name: the class name of the resulting signature (for a program: its
+            name, default the function's).
         types: extra type names usable in ``spec``.
+        max_retries: a program's retries of an invalid reply.
 
     Returns:
-        A :class:`Signature` subclass.
+        A :class:`Signature` subclass, a decorator, or a program.
+
+    Raises:
+        SignatureError: when the text cannot be parsed, naming the field, or
+            a function does not fit the spec (parameters, return annotation).
+
+    Version added: 0.1
+
+    """
+    if isinstance(spec, str) and model is _MISSING:
+        fields = parse_spec(spec, types)
+        made = make_signature(
+            name or "StringSignature",
+            [(k, n, str if t is None else t, "", _MISSING) for k, n, t in fields],
+            instructions,
+        )
+        made.__kaizen_untyped__ = frozenset(n for _, n, t in fields if t is None)
+        return made
+    if spec is not None and not isinstance(spec, str):
+        if not callable(spec):
+            raise SignatureError(
+                f"ka.signature: expected a spec string or a function, got {spec!r}"
+            )
+        return _program(spec, None, instructions, None, name, types, max_retries)
+    text = spec
+
+    def decorate(fn: Callable[..., Any]) -> AgentProgram:
+        chosen = None if model is _MISSING else model
+        return _program(fn, text, instructions, chosen, name, types, max_retries)
+
+    return decorate
+
+
+def _program(
+    fn: Callable[..., Any],
+    spec: str | None,
+    instructions: str | None,
+    model: Any,
+    name: str | None,
+    types: dict[str, Any] | None,
+    max_retries: int,
+) -> AgentProgram:
+    from .._agent_program import AgentProgram
+    from ._function import signature_of_function
+
+    base = signature(spec, types=types) if spec is not None else None
+    sig = signature_of_function(fn, base, instructions=instructions)
+    return AgentProgram(sig, model, name=name or fn.__name__, max_retries=max_retries)
+
+
+def parse_spec(spec: str, types: dict[str, Any] | None = None) -> list[tuple[str, str, Any]]:
+    """The fields of ``"in1, in2 -> out1: type"`` as ``(kind, name, type or None)``.
+
+    ``None`` stands for a field written without a type.
 
     Raises:
         SignatureError: when the text cannot be parsed, naming the field.
-
-    Version added: 0.1
 
     """
     if spec.count("->") != 1:
         raise SignatureError(f"signature {spec!r}: expected exactly one '->'")
     left, right = spec.split("->")
     namespace = {**_TYPE_NAMES, **(types or {})}
-    annotations: dict[str, Any] = {}
-    attrs: dict[str, Any] = {"__doc__": instructions, "__module__": __name__}
+    fields: list[tuple[str, str, Any]] = []
+    seen: set[str] = set()
     for kind, side in (("input", left), ("output", right)):
         for item in _split_top(side):
             fname, _, tname = item.partition(":")
             fname = fname.strip()
             if not _NAME.match(fname):
                 raise SignatureError(f"signature {spec!r}: bad field name {fname!r}", field=fname)
-            if fname in annotations:
+            if fname in seen:
                 raise SignatureError(f"signature {spec!r}: duplicate field {fname!r}", field=fname)
-            tname = tname.strip() or "str"
-            try:
-                tp = eval(tname, {"__builtins__": {}}, namespace)
-            except Exception as exc:
-                raise SignatureError(
-                    f"signature {spec!r}: cannot read the type of {fname!r}: {tname!r} ({exc})",
-                    field=fname,
-                ) from None
-            annotations[fname] = tp
-            attrs[fname] = _FieldMarker(kind, "", _MISSING)
+            seen.add(fname)
+            tname = tname.strip()
+            tp = None
+            if tname:
+                try:
+                    tp = eval_type(tname, namespace)
+                except SignatureError as exc:
+                    raise SignatureError(f"signature {spec!r}: {exc}", field=fname) from None
+            fields.append((kind, fname, tp))
+    return fields
+
+
+def eval_type(text: str, namespace: dict[str, Any]) -> Any:
+    """The type written as ``text`` (``"list[str]"``), from the names in ``namespace``.
+
+    Raises:
+        SignatureError: when the text names an unknown type or is no type expression.
+
+    """
+    try:
+        return eval(text, {"__builtins__": {}}, namespace)
+    except Exception as exc:
+        raise SignatureError(
+            f"cannot read the type {text!r} ({exc}); pass other type names in types="
+        ) from None
+
+
+def type_names(types: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The names a written type may use: builtins, ``Literal``, ``Optional``, plus ``types``."""
+    return {**_TYPE_NAMES, **(types or {})}
+
+
+FieldDef = tuple[str, str, Any, str, Any]
+"""A field to make: ``(kind, name, type, desc, default)``, ``kind`` ``"input"`` or ``"output"``."""
+
+
+def make_signature(
+    name: str,
+    fields: Iterable[FieldDef],
+    instructions: str | None,
+    *,
+    module: str = __name__,
+) -> type[Signature]:
+    """A :class:`Signature` subclass with ``fields`` and ``instructions`` as its docstring.
+
+    Raises:
+        SignatureError: when there is no output field.
+
+    """
+    annotations: dict[str, Any] = {}
+    attrs: dict[str, Any] = {"__doc__": instructions, "__module__": module}
+    for kind, fname, tp, desc, default in fields:
+        annotations[fname] = tp
+        attrs[fname] = _FieldMarker(kind, desc, default)
     attrs["__annotations__"] = annotations
-    return type(name, (Signature,), attrs)
+    return typing.cast("type[Signature]", SignatureMeta(name, (Signature,), attrs))
+
+
+def with_instructions(sig: type[Signature], instructions: str) -> type[Signature]:
+    """``sig`` with other instructions: a subclass whose docstring is ``instructions``."""
+    attrs = {
+        "__doc__": instructions,
+        "__module__": sig.__module__,
+        "__qualname__": sig.__qualname__,
+    }
+    return typing.cast("type[Signature]", SignatureMeta(sig.__name__, (sig,), attrs))
 
 
 def _split_top(text: str) -> list[str]:
