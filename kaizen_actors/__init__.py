@@ -113,16 +113,16 @@ _EXPORTS: dict[str, str] = {
     "Run": "kaizen_actors.coordination",
     "Member": "kaizen_actors.coordination",
     "RunStream": "kaizen_actors.coordination",
-    # layer 4: optimization (``kaizen_actors.optimize`` is also callable as ``optimize``)
+    # layer 4: optimization
     **dict.fromkeys(
         ("optimize", "OptimizationEngine", "BootstrapEngine", "OptimizationRun"),
-        "kaizen_actors.optimize",
+        "kaizen_actors.optimization",
     ),
 }
 
 _SUBMODULES = {
     *("events", "messages", "transport", "actors", "agents", "coordination"),
-    *("web", "nexus"),
+    *("optimization", "web", "nexus"),
 }
 
 __all__ = [*_EXPORTS, *sorted(_SUBMODULES)]
@@ -144,7 +144,17 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from . import actors, agents, coordination, events, messages, nexus, transport, web
+    from . import (
+        actors,
+        agents,
+        coordination,
+        events,
+        messages,
+        nexus,
+        optimization,
+        transport,
+        web,
+    )
     from .actors import (
         Actor,
         ActorContext,
@@ -243,6 +253,6 @@ if TYPE_CHECKING:
         decode,
         encode,
     )
-    from .optimize import BootstrapEngine, OptimizationEngine, OptimizationRun, optimize
+    from .optimization import BootstrapEngine, OptimizationEngine, OptimizationRun, optimize
     from .transport import MemoryHub, MemoryTransport, Transport, register_transport
     from .transport.nats import NatsTransport

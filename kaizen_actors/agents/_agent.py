@@ -24,7 +24,8 @@ from .kailash._bridge import run_turn
 from .kailash._runtime import admit, kailash_loaded, load_kailash
 from .models._model import accepts_tools, resolve_model
 from .signatures._prompt import check_demos
-from .signatures._signature import Signature, signature
+from .signatures._signature import Signature
+from .signatures._spec import signature
 from .tools import MCPPool, Toolbox, resolve_tools
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from ..messages import ConfigError, SignatureError
 from ._agent import Agent, resolve_signature
 from .models._model import resolve_model
 from .signatures._prompt import check_demos, system_prompt
-from .signatures._signature import with_instructions
+from .signatures._spec import with_instructions
 
 if TYPE_CHECKING:
     import os

@@ -31,10 +31,12 @@ import anyio
 
 from ..messages import ConfigError, SignatureError
 from ._agent_program import AgentProgram
-from .signatures._signature import _MISSING, eval_type, make_signature, type_names
+from .signatures._signature import _MISSING
+from .signatures._spec import eval_type, make_signature, type_names
 
 if TYPE_CHECKING:
-    from .signatures._signature import FieldDef, FieldSpec, Signature
+    from .signatures._signature import FieldSpec, Signature
+    from .signatures._spec import FieldDef
 
 __all__ = ["load", "program_from_dict", "program_to_dict", "save_program"]
 

@@ -9,6 +9,7 @@
 - ``_fields``: the text of the output fields as the reply streams (``Token``).
 """
 
-from ._signature import FieldSpec, InputField, OutputField, Signature, signature
+from ._signature import FieldSpec, InputField, OutputField, Signature
+from ._spec import signature
 
 __all__ = ["FieldSpec", "InputField", "OutputField", "Signature", "signature"]

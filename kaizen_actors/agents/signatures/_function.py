@@ -22,7 +22,8 @@ import typing
 from typing import TYPE_CHECKING, Annotated, Any
 
 from ...messages import SignatureError
-from ._signature import _MISSING, FieldDef, make_signature
+from ._signature import _MISSING
+from ._spec import FieldDef, make_signature
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -20,16 +20,12 @@ metric and budgeted, parallel model calls on evaluator actors.
   ``_bootstrap``: worked examples; ``_propose``: instruction proposals.
 - ``_progress``: the rich progress bar.
 
-``ka.optimize`` is the function even after ``import kaizen_actors.optimize``
-(which makes the package an attribute of ``kaizen_actors``): calling this
-package calls :func:`optimize`.
+The package is ``optimization``, not ``optimize``: importing a package named
+like the function ``ka.optimize`` would replace the function on
+``kaizen_actors`` with the module.
 """
 
 from __future__ import annotations
-
-import sys
-import types
-from typing import Any
 
 from .._meta import publish
 from ._engine import OptimizationEngine
@@ -40,13 +36,3 @@ from ._session import OptimizationRun
 __all__ = ["BootstrapEngine", "OptimizationEngine", "OptimizationRun", "optimize"]
 
 publish(__all__, globals())
-
-
-class _CallableModule(types.ModuleType):
-    """The package's module class: calling it calls :func:`optimize` (as ``ka.optimize``)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return optimize(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -178,7 +178,7 @@ async def test_bad_optimization_arguments_raise_typed_errors() -> None:
         await ka.optimize(program, TRAIN, lambda e, p: "good", progress=False)
 
 
-def test_ka_optimize_stays_the_function_after_importing_the_package() -> None:
-    code = "import kaizen_actors.optimize, kaizen_actors as ka; print(callable(ka.optimize))"
+def test_ka_optimize_is_the_function_after_importing_the_package() -> None:
+    code = "import kaizen_actors.optimization, kaizen_actors as ka; print(callable(ka.optimize))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
