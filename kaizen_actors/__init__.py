@@ -86,6 +86,9 @@ _EXPORTS: dict[str, str] = {
     "AgentActor": "kaizen_actors.agents",
     "BufferMemory": "kaizen_actors.agents",
     "Memory": "kaizen_actors.agents",
+    "MemoryProvider": "kaizen_actors.agents",
+    "WindowMemory": "kaizen_actors.agents",
+    "VectorMemory": "kaizen_actors.agents",
     "ChatModel": "kaizen_actors.agents",
     "UsageMeter": "kaizen_actors.agents",
     "Prediction": "kaizen_actors.agents",
@@ -174,6 +177,7 @@ if TYPE_CHECKING:
         MCPPool,
         MCPServer,
         Memory,
+        MemoryProvider,
         Model,
         OutputField,
         Prediction,
@@ -184,6 +188,8 @@ if TYPE_CHECKING:
         ToolCall,
         ToolResult,
         UsageMeter,
+        VectorMemory,
+        WindowMemory,
         signature,
     )
     from .coordination import (

@@ -19,8 +19,8 @@ Where things live
 - ``kailash/``: the shared Kailash runtime and the agent's node and workflow.
 - top level: :class:`Agent` (``_agent``), its stream (``_stream``), one turn
   (``_program``), the agent actor and its messages (``_actor``, ``_tasks``),
-  memory (``_memory``), the seed's API
-  (``_kaizen``).
+  the seed's API (``_kaizen``).
+- ``memory/``: memory providers (buffer, token window, vector recall).
 
 Contract for the coordination layer (running agent turns in an ActorSystem)
 ---------------------------------------------------------------------------
@@ -121,11 +121,11 @@ from typing import TYPE_CHECKING, Any
 from .._meta import publish
 from ._agent import Agent
 from ._kaizen import AgentManager, Kaizen, KaizenConfig
-from ._memory import BufferMemory, Memory
 from ._program import Prediction
 from ._stream import AgentStream
 from ._tasks import AgentInfo, AgentReply, AgentTask, Describe, FieldInfo
 from ._turn import AgentResult
+from .memory import BufferMemory, Memory, MemoryProvider, WindowMemory
 from .models import (
     TEXT_REPAIRS,
     ChatModel,
@@ -151,6 +151,7 @@ from .tools import (
 if TYPE_CHECKING:
     from ._actor import AgentActor
     from .kailash._nodes import KaizenLLMAgentNode, KaizenNode
+    from .memory import VectorMemory
 
 __all__ = [
     "Agent",
@@ -176,6 +177,7 @@ __all__ = [
     "MCPPool",
     "MCPServer",
     "Memory",
+    "MemoryProvider",
     "Model",
     "ModelCall",
     "ModelReply",
@@ -190,6 +192,8 @@ __all__ = [
     "ToolResult",
     "Toolbox",
     "UsageMeter",
+    "VectorMemory",
+    "WindowMemory",
     "signature",
 ]
 
@@ -199,6 +203,7 @@ _LAZY = {
     "KaizenNode": ".kailash._nodes",
     "KaizenLLMAgentNode": ".kailash._nodes",
     "AgentActor": "._actor",
+    "VectorMemory": ".memory._vector",
 }
 
 
