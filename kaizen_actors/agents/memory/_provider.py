@@ -96,7 +96,11 @@ class Memory(Protocol):
 
 
 def as_context(context: Mapping[str, Any] | str) -> dict[str, Any]:
-    """``context`` as a dict with a text ``"content"`` (a string is the content alone).
+    """``context`` as a dict with a text ``"content"``.
+
+    A string is the content alone; a dict without ``"content"`` but with
+    ``"inputs"`` and ``"outputs"`` dicts gets the text of that turn
+    (:func:`turn_context`).
 
     Raises:
         ConfigError: when there is no text ``"content"`` (key ``"context"``).
@@ -104,16 +108,21 @@ def as_context(context: Mapping[str, Any] | str) -> dict[str, Any]:
     """
     if isinstance(context, str):
         return {"content": context}
-    if isinstance(context, Mapping) and isinstance(context.get("content"), str):
-        return dict(context)
+    if isinstance(context, Mapping):
+        if isinstance(context.get("content"), str):
+            return dict(context)
+        inputs, outputs = context.get("inputs"), context.get("outputs")
+        if "content" not in context and isinstance(inputs, dict) and isinstance(outputs, dict):
+            return {**context, **turn_context(inputs, outputs)}
     raise ConfigError(
-        f"context: store a string or a dict with a text 'content', got {context!r}",
+        f"context: store a string, a dict with a text 'content', or a turn's 'inputs' and "
+        f"'outputs', got {context!r}",
         key="context",
     )
 
 
 def turn_context(inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
-    """What an agent stores after a turn: its text, inputs and outputs."""
+    """What an agent stores after a turn: its text (inputs then outputs), inputs and outputs."""
     content = f"{format_inputs(inputs)}\n{format_inputs(outputs)}".strip()
     return {"content": content, "inputs": inputs, "outputs": outputs}
 
