@@ -20,9 +20,9 @@ Where things live
 - top level: :class:`Agent` (``_agent``), its stream (``_stream``), one turn
   (``_program``), :class:`AgentProgram` (a signature as an awaitable function,
   ``_agent_program``; saved and loaded by ``_program_store``), the agent
-  actor and its messages (``_actor``, ``_tasks``),
-  memory (``_memory``), the seed's API
+  actor and its messages (``_actor``, ``_tasks``), the seed's API
   (``_kaizen``).
+- ``memory/``: memory providers (buffer, token window, vector recall).
 
 Contract for the coordination layer (running agent turns in an ActorSystem)
 ---------------------------------------------------------------------------
@@ -124,12 +124,12 @@ from .._meta import publish
 from ._agent import Agent
 from ._agent_program import AgentProgram
 from ._kaizen import AgentManager, Kaizen, KaizenConfig
-from ._memory import BufferMemory, Memory
 from ._program import Prediction
 from ._program_store import load
 from ._stream import AgentStream
 from ._tasks import AgentInfo, AgentReply, AgentTask, Describe, FieldInfo
 from ._turn import AgentResult
+from .memory import BufferMemory, Memory, MemoryProvider, WindowMemory
 from .models import (
     TEXT_REPAIRS,
     ChatModel,
@@ -156,6 +156,7 @@ from .tools import (
 if TYPE_CHECKING:
     from ._actor import AgentActor
     from .kailash._nodes import KaizenLLMAgentNode, KaizenNode
+    from .memory import VectorMemory
 
 __all__ = [
     "Agent",
@@ -182,6 +183,7 @@ __all__ = [
     "MCPPool",
     "MCPServer",
     "Memory",
+    "MemoryProvider",
     "Model",
     "ModelCall",
     "ModelReply",
@@ -197,6 +199,8 @@ __all__ = [
     "ToolResult",
     "Toolbox",
     "UsageMeter",
+    "VectorMemory",
+    "WindowMemory",
     "load",
     "signature",
 ]
@@ -207,6 +211,7 @@ _LAZY = {
     "KaizenNode": ".kailash._nodes",
     "KaizenLLMAgentNode": ".kailash._nodes",
     "AgentActor": "._actor",
+    "VectorMemory": ".memory._vector",
 }
 
 

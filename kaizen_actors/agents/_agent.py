@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from .._deployable import Deployable
 from ..events import new_run_id
 from ..messages import ConfigError
-from ._memory import resolve_memory
 from ._program import Prediction, Program
 from ._turn import AgentResult, TurnEvents, TurnRequest
 from .kailash._bridge import run_turn
 from .kailash._runtime import admit, kailash_loaded, load_kailash
+from .memory._provider import resolve_memory
 from .models._model import accepts_tools, resolve_model
 from .signatures._prompt import check_demos
 from .signatures._signature import Signature
@@ -53,8 +53,11 @@ class Agent(Deployable):
             servers start on the agent's first turn and stop at
             :meth:`aclose`; the agent's actors share their system's
             servers (:class:`MCPPool`), which stop with the system.
-        memory: ``True`` for a :class:`BufferMemory`, a window size, a memory
-            object, or ``None``.
+        memory: a :class:`MemoryProvider` (``BufferMemory``,
+            ``WindowMemory``, ``VectorMemory`` or your own), ``True`` for a
+            :class:`BufferMemory`, a window size, or ``None``. Before each
+            turn it is asked for context for the inputs; after, the turn is
+            stored.
         max_retries: how often an invalid reply is retried with the error
             shown to the model.
         max_tool_calls: how many tool calls one turn may make; the model

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 from ..messages import ConfigError
+from .memory._provider import MemoryProvider
 from .tools._discovery import MCPCapabilities, servers_from_config
 
 if TYPE_CHECKING:
@@ -41,7 +43,11 @@ DEFAULTS: dict[str, Any] = {
     "max_tokens": None,
     "max_retries": 2,
     "memory_enabled": False,
+    "memory_provider": "buffer",
     "memory_window": 10,
+    "context_window": 4096,
+    "memory_embedder": None,
+    "memory_path": None,
     "timeout": None,
 }
 """The defaults level of every :class:`KaizenConfig`."""
@@ -69,6 +75,7 @@ def _checks() -> dict[str, tuple[str, Any]]:
             "max_retries": ("an integer >= 0", Annotated[int, Field(ge=0)]),
             "memory_enabled": ("true or false", bool),
             "memory_window": ("an integer >= 1", Annotated[int, Field(ge=1)]),
+            "context_window": ("a number of tokens >= 1", Annotated[int, Field(ge=1)]),
             "timeout": (
                 "a positive number of seconds or None",
                 Annotated[float, Field(gt=0)] | None,
@@ -84,11 +91,35 @@ def _checks() -> dict[str, tuple[str, Any]]:
     return _CHECKS
 
 
+_MEMORY_PROVIDERS = ("buffer", "window", "vector")
+
+_MEMORY_CHECKS: dict[str, tuple[str, Any]] = {
+    "memory_provider": (
+        '"buffer", "window", "vector" or a memory provider (store_context and retrieve_context)',
+        lambda v: v in _MEMORY_PROVIDERS if isinstance(v, str) else isinstance(v, MemoryProvider),
+    ),
+    "memory_embedder": (
+        "a litellm embedding model name, a function list[str] -> list[list[float]], or None",
+        lambda v: v is None or (isinstance(v, str) and bool(v.strip())) or callable(v),
+    ),
+    "memory_path": (
+        "a file path or None",
+        lambda v: v is None or (isinstance(v, str) and bool(v.strip())) or isinstance(v, PathLike),
+    ),
+}
+"""Keys whose values are objects pydantic cannot check: what each must be, and the test."""
+
+
 def _validate(key: str, value: Any, source: str = "") -> Any:
     if not isinstance(key, str) or not key:
         raise ConfigError(f"config keys are non-empty strings, got {key!r}", key=str(key))
     if key == "mcp_servers":
         servers_from_config(value)  # raises ConfigError naming the entry; the value is kept
+        return value
+    if key in _MEMORY_CHECKS:
+        label, ok = _MEMORY_CHECKS[key]
+        if not ok(value):
+            raise ConfigError(f"config {key!r} must be {label}, got {value!r}{source}", key=key)
         return value
     check = _checks().get(key)
     if check is None:
@@ -126,7 +157,11 @@ def _env_values() -> dict[str, Any]:
         max_tokens: int | None = None
         max_retries: int | None = None
         memory_enabled: bool | None = None
+        memory_provider: str | None = None
         memory_window: int | None = None
+        context_window: int | None = None
+        memory_embedder: str | None = None
+        memory_path: str | None = None
         timeout: float | None = None
 
     try:
@@ -256,6 +291,38 @@ class KaizenConfig:
             ) from None
 
 
+def memory_from_config(config: KaizenConfig) -> Any:
+    """The memory provider the config asks for (``memory_provider``).
+
+    ``"buffer"``: a :class:`BufferMemory` of ``memory_window`` turns;
+    ``"window"``: a :class:`WindowMemory` of ``context_window`` tokens,
+    counted for the config's ``model``; ``"vector"``: a
+    :class:`VectorMemory` with ``memory_embedder``, kept in ``memory_path``
+    when set; a provider object: itself.
+
+    Raises:
+        ConfigError: (key ``"memory_embedder"``) for ``"vector"`` without an embedder.
+
+    """
+    from .memory import BufferMemory, VectorMemory, WindowMemory
+
+    provider = config.get("memory_provider")
+    if provider == "buffer":
+        return BufferMemory(config.get("memory_window"))
+    if provider == "window":
+        return WindowMemory(config.get("context_window"), model=config.get("model"))
+    if provider == "vector":
+        embedder = config.get("memory_embedder")
+        if embedder is None:
+            raise ConfigError(
+                "config 'memory_embedder' is needed for memory_provider 'vector': a litellm "
+                "embedding model name or a function list[str] -> list[list[float]]",
+                key="memory_embedder",
+            )
+        return VectorMemory(embedder, path=config.get("memory_path"))
+    return provider
+
+
 def agent_from_config(name: str, config: KaizenConfig) -> Any:
     """Build an :class:`Agent` from the effective values of ``config``.
 
@@ -270,7 +337,7 @@ def agent_from_config(name: str, config: KaizenConfig) -> Any:
     keys = ("temperature", "max_tokens", "timeout")
     params = {k: config.get(k) for k in keys if config.get(k) is not None}
     model = resolve_model(config.get("model"), params=params)
-    memory = config.get("memory_window") if config.get("memory_enabled") else None
+    memory = memory_from_config(config) if config.get("memory_enabled") else None
     capabilities = config.get("mcp_capabilities")
     tools = []
     if capabilities:
@@ -308,7 +375,11 @@ class AgentManager:
             name: the agent's name, unique in this manager.
             config: the agent level: ``signature``, ``model``,
                 ``instructions``, ``temperature``, ``max_tokens``,
-                ``memory_enabled``, ``memory_window``, ``max_retries``,
+                ``memory_enabled``, ``memory_provider`` (``"buffer"``,
+                ``"window"``, ``"vector"`` or a provider: see
+                :func:`memory_from_config`), ``memory_window``,
+                ``context_window``, ``memory_embedder``, ``memory_path``,
+                ``max_retries``,
                 ``mcp_capabilities`` (the agent gets the tools of the
                 ``mcp_servers`` that offer them, found at its first turn;
                 none start here).

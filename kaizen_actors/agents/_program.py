@@ -9,6 +9,10 @@ With tools, one attempt is a loop: the model is offered the tools; when its
 reply asks for tool calls, they run (concurrently), their results go back as
 ``role: tool`` messages and the model is called again, until it answers.
 Every model call of the turn adds to the turn's usage.
+
+With a memory, the turn first asks it for context for its inputs (put in
+the prompt as :mod:`.memory._provider` describes) and, once a reply
+validated, stores the turn; without one, neither costs anything.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ..messages import OutputParseError, ToolError
 from ._turn import TurnOutcome, TurnRequest
 from .kailash._bridge import register_program
 from .kailash._runtime import CancelProbe
+from .memory._provider import as_provider, recall, takes_prompt, turn_context
 from .models._call import ModelCall, ModelReply, around_model
 from .models._model import UsageMeter
 from .models._text import encodable, encodable_value
@@ -35,7 +40,7 @@ from .tools import ToolCall, ToolResult, invoke_tools
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
 
-    from ._memory import Memory
+    from .memory import Memory, MemoryProvider
     from .models._model import ChatModel
     from .signatures._signature import Signature
     from .tools import Toolbox
@@ -112,7 +117,7 @@ class Program:
         model: ChatModel,
         *,
         instructions: str | None,
-        memory: Memory | None,
+        memory: MemoryProvider | Memory | None,
         max_retries: int,
         toolbox: Toolbox | None = None,
         max_tool_calls: int = 8,
@@ -121,7 +126,8 @@ class Program:
         self.key = key
         self.signature = signature
         self.model = model
-        self.memory = memory
+        self.memory = as_provider(memory)
+        self._memory_prompt = takes_prompt(self.memory)
         self.max_retries = max_retries
         self.toolbox = toolbox
         self.max_tool_calls = max_tool_calls
@@ -156,12 +162,17 @@ class Program:
         """
         meter = UsageMeter()
         json_inputs = request.json_inputs
-        history = self.memory.messages() if self.memory is not None else []
+        memory = self.memory
         toolbox = request.toolbox if request.toolbox is not None else self.toolbox
         offered: list[dict[str, Any]] | None = None
         if toolbox is not None and toolbox.tools:
             offered = [spec.to_openai() for spec in await toolbox.specs()] or None
-        base = build_messages(self.system, json_inputs, history=history, notes=request.notes)
+        if memory is None:
+            base = build_messages(self.system, json_inputs, notes=request.notes)
+        else:
+            base = await recall(
+                memory, self.system, json_inputs, request.notes, with_prompt=self._memory_prompt
+            )
         transcript: list[dict[str, Any]] = []
         tool_calls: list[ToolResult] = []
         last_error = ""
@@ -180,8 +191,8 @@ class Program:
                 transcript.extend(feedback_messages(raw, last_error))
                 continue
             output = {name: self.outputs[name].to_json(v) for name, v in values_out.items()}
-            if self.memory is not None:
-                self.memory.add(json_inputs, output)
+            if memory is not None:
+                await memory.store_context(turn_context(json_inputs, output))
             return TurnOutcome(
                 values=values_out,
                 output=output,

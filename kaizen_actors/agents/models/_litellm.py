@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from ._model import UsageMeter
 
-__all__ = ["Model", "ToolCallAssembler", "map_litellm_error"]
+__all__ = ["Model", "ToolCallAssembler", "load_litellm", "map_litellm_error"]
 
 _litellm: Any = None
 
@@ -69,6 +69,16 @@ def _import_litellm() -> Any:
         litellm.suppress_debug_info = True
         _litellm = litellm
     return _litellm
+
+
+async def load_litellm() -> Any:
+    """The litellm module; its first import (seconds) runs in a worker thread, off the loop.
+
+    Raises:
+        ModelError: when litellm is not installed (with the install hint).
+
+    """
+    return _litellm if _litellm is not None else await anyio.to_thread.run_sync(_import_litellm)
 
 
 class Model:
@@ -128,10 +138,7 @@ class Model:
             ModelError: or a subclass when the provider fails.
 
         """
-        # The first import takes seconds: off the event loop.
-        litellm = (
-            _litellm if _litellm is not None else await anyio.to_thread.run_sync(_import_litellm)
-        )
+        litellm = await load_litellm()
         params = {"stream_options": {"include_usage": True}, **self.params}
         if tools:
             params["tools"] = tools
