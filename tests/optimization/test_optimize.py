@@ -127,6 +127,26 @@ async def test_a_budget_stops_the_optimization_early_with_the_best_scored_so_far
     assert await accuracy(better, HELD_OUT) >= 0.9
 
 
+async def test_a_time_budget_stops_the_optimization_with_a_program_and_no_call_left() -> None:
+    pupil = Pupil(delay=0.05)
+    program = capital_program(pupil.model)
+    started = anyio.current_time()
+    better = await ka.optimize(
+        program, TRAIN, exact, budget=ka.Budget(max_seconds=0.3), max_parallel=2, progress=False
+    )
+    assert anyio.current_time() - started < 5
+    assert "max_seconds" in better.scores["stopped"]
+    assert pupil.in_flight == 0
+    assert isinstance(await better(country="France"), ka.Prediction)
+
+
+async def test_the_progress_bar_is_drawn_on_stderr_when_asked(capfd) -> None:
+    program = capital_program(Pupil().model)
+    await ka.optimize(program, TRAIN[:4], exact, candidates=2, max_parallel=2, progress=True)
+    drawn = capfd.readouterr().err
+    assert "━" in drawn or "%" in drawn
+
+
 async def test_cancelling_an_optimization_stops_its_model_calls_and_leaves_no_task() -> None:
     pupil = Pupil(delay=30)
     program = capital_program(pupil.model)
