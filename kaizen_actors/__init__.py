@@ -115,7 +115,7 @@ _EXPORTS: dict[str, str] = {
 
 _SUBMODULES = {
     *("events", "messages", "transport", "actors", "agents", "coordination"),
-    *("web", "nexus"),
+    *("web", "nexus", "telemetry"),
 }
 
 __all__ = [*_EXPORTS, *sorted(_SUBMODULES)]
@@ -137,7 +137,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from . import actors, agents, coordination, events, messages, nexus, transport, web
+    from . import actors, agents, coordination, events, messages, nexus, telemetry, transport, web
     from .actors import (
         Actor,
         ActorContext,

@@ -85,7 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="run a benchmark suite of a source checkout")
     bench.add_argument(
         "suite",
-        choices=["actors", "agents", "tools", "team", "cancel", "nats", "web", "mcp", "a2a"],
+        choices=[
+            *("actors", "agents", "tools", "team", "cancel", "nats", "web", "mcp", "a2a"),
+            "telemetry",
+        ],
     )
     bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")
     bench.set_defaults(func=_bench)
