@@ -5,7 +5,9 @@ The counters and the mailbox gauge of
 instruments whose callbacks read the collector when the meter's reader
 collects; the turn latency histogram is recorded at the end of each turn,
 with the collector's bucket bounds as its advice, so the meter and
-``GET /metrics`` show the same numbers.
+``GET /metrics`` show the same numbers; the meter's histogram holds the
+turns since ``instrument()``, ``/metrics``' those since the collector first
+counted (the same, when the process instruments itself at start-up).
 """
 
 from __future__ import annotations
