@@ -125,7 +125,7 @@ _EXPORTS: dict[str, str] = {
 
 _SUBMODULES = {
     *("events", "messages", "transport", "actors", "agents", "coordination"),
-    *("optimization", "web", "nexus"),
+    *("optimization", "web", "nexus", "telemetry"),
 }
 
 __all__ = [*_EXPORTS, *sorted(_SUBMODULES)]
@@ -155,6 +155,7 @@ if TYPE_CHECKING:
         messages,
         nexus,
         optimization,
+        telemetry,
         transport,
         web,
     )

@@ -30,7 +30,9 @@ __all__ = [
     "process_middleware",
     "add_process_middleware",
     "receive",
+    "live_systems",
     "register_system",
+    "watch_systems",
 ]
 
 CallNext = Callable[[Any, "ActorContext"], Awaitable[Any]]
@@ -125,6 +127,7 @@ def build_chain(middleware: tuple[Middleware, ...], end: CallNext) -> CallNext |
 
 _process: tuple[Middleware, ...] = ()
 _systems: weakref.WeakSet[ActorSystem] = weakref.WeakSet()
+_watchers: list[Callable[[ActorSystem], None]] = []
 
 
 def process_middleware() -> tuple[Middleware, ...]:
@@ -164,8 +167,28 @@ def _rebuild() -> None:
 
 
 def register_system(system: ActorSystem) -> None:
-    """Let :func:`set_process_middleware` reach ``system`` (held weakly)."""
+    """Let :func:`add_process_middleware` reach ``system`` (held weakly); tell the watchers."""
     _systems.add(system)
+    for watcher in list(_watchers):
+        watcher(system)
+
+
+def watch_systems(watcher: Callable[[ActorSystem], None]) -> Callable[[], None]:
+    """Call ``watcher(system)`` for every system of the process now, and for each one made later.
+
+    For what observes every system (a metrics collector subscribing to each
+    one's supervision signals). ``watcher`` runs in the system's constructor:
+    it must be quick. Returns the function that stops the watching.
+    """
+    _watchers.append(watcher)
+    for system in list(_systems):
+        watcher(system)
+    return lambda: _watchers.remove(watcher)
+
+
+def live_systems() -> list[ActorSystem]:
+    """The systems of this process that are still referenced (running or not)."""
+    return list(_systems)
 
 
 def around(end: CallNext) -> tuple[CallNext, ActorContext] | None:

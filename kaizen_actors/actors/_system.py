@@ -148,7 +148,6 @@ class ActorSystem:
         self.middleware = check_middleware(middleware)
         self._chains: dict[CallNext, CallNext | None] = {}
         self._chain = self.chain(receive)
-        register_system(self)
         self.failure: BaseException | None = None
         self._cells: dict[str, ActorCell] = {}
         self._tg: TaskGroup | None = None
@@ -156,6 +155,7 @@ class ActorSystem:
         self._running = False
         self._stopped = anyio.Event()
         self._resources: dict[object, Any] = {}
+        register_system(self)
 
     def chain(self, end: CallNext) -> CallNext | None:
         """``end`` wrapped in the process's and this system's middleware; ``None`` when none.

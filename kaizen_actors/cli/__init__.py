@@ -86,16 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument(
         "suite",
         choices=[
-            "actors",
-            "agents",
-            "tools",
-            "team",
-            "cancel",
-            "nats",
-            "web",
-            "mcp",
-            "a2a",
-            "optimize",
+            *("actors", "agents", "tools", "team", "cancel", "nats", "web", "mcp", "a2a"),
+            *("optimize", "memory", "telemetry"),
         ],
     )
     bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")

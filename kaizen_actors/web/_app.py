@@ -12,6 +12,7 @@ import anyio
 from starlette.applications import Starlette
 
 from ..messages import ConfigError, SignatureError
+from ..telemetry._metrics import enable_metrics
 from ._errors import WebError
 from ._http import BearerAuth
 from ._hub import RunHub
@@ -218,7 +219,9 @@ def create_app(
         routes: more routes to mount.
         surfaces: the protocols to mount (:class:`Surface` factories);
             by default A2A and MCP.
-        metrics: serve ``GET /metrics``.
+        metrics: serve ``GET /metrics`` (and count the process's figures
+            for it while the app runs: messages, crashes, restarts, mailbox
+            depth, tokens and cost, turn latency).
 
     Raises:
         ConfigError: for a bad served object or a limit that is not positive.
@@ -246,6 +249,8 @@ def create_app(
         from ..actors import ActorSystem
 
         async with AsyncExitStack() as stack:
+            if metrics:
+                stack.callback(enable_metrics())  # the process's figures for GET /metrics
             shared = None
             if transport is not None:
                 shared = await stack.enter_async_context(ActorSystem(namespace, transport))

@@ -1,11 +1,19 @@
-"""``GET /metrics``: the app's runs, streams and actors as Prometheus text."""
+"""``GET /metrics``: the app's runs and actors, and the process's figures, as Prometheus text.
+
+The ``kaizen_web_*`` figures and the ``kaizen_actor_*`` gauges are the app's
+own (its runs, its teams' supervision trees); the other ``kaizen_*`` ones
+are the process's :class:`~kaizen_actors.telemetry.MetricsCollector`, the
+same numbers the OpenTelemetry meter reads after ``instrument()``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+from ..telemetry._metrics import FIGURES, TURN, TURN_BUCKETS, MetricsCollector, collector
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -68,6 +76,30 @@ class _Collector:
             "Messages dropped into dead letters",
             value=sum(system.dead_letters.total for _, system in self.web.named_systems()),
         )
+        yield from _process_figures(collector())
+
+
+def _process_figures(figures: MetricsCollector) -> Iterator[Metric]:
+    """The collector's figures as metric families."""
+    for figure in FIGURES:
+        family = CounterMetricFamily if figure.kind == "counter" else GaugeMetricFamily
+        metric = family(figure.name, figure.help, labels=list(figure.labels))
+        for key, value in figure.read(figures):
+            metric.add_metric(list(key), value)
+        yield metric
+    name, _, _, description = TURN
+    turns = HistogramMetricFamily(name, description, labels=["agent"])
+    for agent, histogram in list(figures.turns.items()):
+        cumulative, buckets = 0, []
+        for bound, count in zip((*TURN_BUCKETS, float("inf")), histogram.buckets, strict=True):
+            cumulative += count
+            buckets.append((_bound(bound), cumulative))
+        turns.add_metric([agent], buckets, histogram.sum)
+    yield turns
+
+
+def _bound(bound: float) -> str:
+    return "+Inf" if bound == float("inf") else repr(bound)
 
 
 def _walk(node: ActorNode) -> Iterator[ActorNode]:

@@ -1,0 +1,54 @@
+"""Across the layers: OpenTelemetry tracing and metrics (audit and rate limits join here).
+
+Each part is a middleware or an event consumer, never a special case inside
+a layer. Importing this package imports no OpenTelemetry: ``instrument()``
+loads it.
+
+- ``_instrument``: :func:`instrument`, :func:`uninstrument`,
+  :func:`instrumented`.
+- ``_tracing``: the spans' middleware (loaded by ``instrument()``).
+- ``_metrics``: the process's :class:`MetricsCollector` (messages, crashes,
+  restarts, mailbox depth, tokens and cost, turn latency), read by the
+  OpenTelemetry meter (``_otel_metrics``) and the web app's ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "instrument": "._instrument",
+    "instrumented": "._instrument",
+    "uninstrument": "._instrument",
+    "MetricsCollector": "._metrics",
+    "collector": "._metrics",
+    "enable_metrics": "._metrics",
+}
+
+__all__ = [
+    "instrument",
+    "instrumented",
+    "uninstrument",
+    "MetricsCollector",
+    "collector",
+    "enable_metrics",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from ._instrument import instrument, instrumented, uninstrument
+    from ._metrics import MetricsCollector, collector, enable_metrics
