@@ -6,6 +6,8 @@ name the page and its line. A page whose code names ``nats://127.0.0.1:4222``
 runs against a real nats-server (the test's, on a free port). A block may be
 left out only with ``<!-- skip: reason -->`` on the line before it; the page
 says why (a server that runs until interrupted, another framework's code).
+A block may include a file of the checkout (``--8<-- "examples/pipeline.py"``,
+pymdownx.snippets): it runs as included.
 The ```js block of the streaming guide runs with node against a live server.
 """
 
@@ -38,11 +40,14 @@ AGUI_JS = ROOT / "tests" / "web" / "js" / "node_modules"
 
 _FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 _SKIP = re.compile(r"<!-- skip: (.+?) -->\s*$")
+_SNIPPET = re.compile(r'^--8<-- "([^"]+)"$', re.MULTILINE)
 
 RUNNER = """
 import json, sys
+blocks = json.load(open(sys.argv.pop()))
+sys.argv = ["example"]                             # an included example parses no arguments
 namespace = {"__name__": "__main__"}
-for block in json.load(open(sys.argv[1])):
+for block in blocks:
     code = "\\n" * block["line"] + block["code"]   # tracebacks give the page's own line numbers
     exec(compile(code, block["page"], "exec"), namespace)
 """
@@ -70,7 +75,7 @@ def blocks(page: Path) -> list[Block]:
                 page=str(page.relative_to(ROOT)),
                 line=text.count("\n", 0, match.start()) + 1,
                 language=match.group(1),
-                code=match.group(2),
+                code=_SNIPPET.sub(lambda m: (ROOT / m.group(1)).read_text(), match.group(2)),
                 skip=skip.group(1) if skip else None,
             )
         )
