@@ -1,4 +1,4 @@
-"""Layer 5: the ``kaizen-actors`` command (``demo``, ``serve``, ``web``, ``mcp``, ``bench``, ``docs``)."""
+"""Layer 5: the ``kaizen-actors`` command: demo, serve, web, mcp, bench, docs."""
 
 from __future__ import annotations
 

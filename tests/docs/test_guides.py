@@ -86,7 +86,9 @@ def python_blocks(page: Path) -> list[Block]:
     return [b for b in blocks(page) if b.language == "python" and b.skip is None]
 
 
-def run_page(page: Path, tmp_path: Path, nats: NatsServer | None) -> subprocess.CompletedProcess[str]:
+def run_page(
+    page: Path, tmp_path: Path, nats: NatsServer | None
+) -> subprocess.CompletedProcess[str]:
     code = [vars(b) for b in python_blocks(page)]
     if nats is not None:
         for block in code:
