@@ -1,4 +1,4 @@
-"""Layer 5: the ``kaizen-actors`` command (``demo``, ``serve``, ``web``, ``mcp``, ``bench``)."""
+"""Layer 5: the ``kaizen-actors`` command: demo, serve, web, mcp, bench, docs."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+from ._docs import add_docs_parser
 from ._mcp import add_mcp_parser
 from ._serve import add_serve_parser
 from ._web import add_web_parser
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -55,8 +56,8 @@ def _bench(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, str(script), *args.options])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``kaizen-actors`` command line; returns the exit status."""
+def build_parser() -> argparse.ArgumentParser:
+    """The ``kaizen-actors`` argument parser, every command added."""
     parser = argparse.ArgumentParser(prog="kaizen-actors", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run an offline demo (a debate by default)")
@@ -92,7 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")
     bench.set_defaults(func=_bench)
-    args = parser.parse_args(argv)
+    add_docs_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``kaizen-actors`` command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
     code: int = args.func(args)
     return code
 
