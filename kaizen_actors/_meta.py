@@ -1,8 +1,12 @@
-"""Make public names report ``kaizen_actors`` as their module (trio's ``fixup_module_metadata``)."""
+"""Public names: reported as ``kaizen_actors``'s, loaded lazily."""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def publish(names: list[str], namespace: dict[str, Any]) -> None:
@@ -22,3 +26,27 @@ def publish(names: list[str], namespace: dict[str, Any]) -> None:
         if hasattr(value, "__struct_config__") or hasattr(value, "model_fields"):
             continue
         value.__module__ = "kaizen_actors"
+
+
+def lazy_getattr(
+    package: str, exports: dict[str, str], *, published: bool = False
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` importing ``exports[name]`` (relative to ``package``) on first use.
+
+    The value is then kept in the package's namespace (the next access is a
+    plain lookup) and, when ``published`` (names ``kaizen_actors`` also
+    exports), published as :func:`publish` does.
+    """
+
+    def __getattr__(name: str) -> Any:
+        module = exports.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        namespace = vars(importlib.import_module(package))
+        value = getattr(importlib.import_module(module, package), name)
+        namespace[name] = value
+        if published:
+            publish([name], namespace)
+        return value
+
+    return __getattr__

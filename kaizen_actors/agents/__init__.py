@@ -118,9 +118,9 @@ functions::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .._meta import publish
+from .._meta import lazy_getattr, publish
 from ._agent import Agent
 from ._agent_program import AgentProgram
 from ._kaizen import AgentManager, Kaizen, KaizenConfig
@@ -215,16 +215,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    publish([name], globals())
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, published=True)
 
 
 def __dir__() -> list[str]:
