@@ -28,7 +28,9 @@ __all__ = [
     "build_chain",
     "check_middleware",
     "process_middleware",
+    "WrappedCall",
     "add_process_middleware",
+    "run_wrapped",
     "receive",
     "live_systems",
     "register_system",
@@ -203,3 +205,22 @@ def around(end: CallNext) -> tuple[CallNext, ActorContext] | None:
         return None
     chain = cell.system.chain(end)
     return None if chain is None else (chain, cell.ctx)
+
+
+class WrappedCall:
+    """Base of the calls a layer above passes through a system's middleware as messages.
+
+    A model call, a tool call, a team run: the message carries the work it
+    stands for (``_run``), and :func:`run_wrapped`, the end of their chain,
+    runs it.
+    """
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: Callable[[], Awaitable[Any]]) -> None:
+        self._run = run
+
+
+def run_wrapped(message: WrappedCall, ctx: Any) -> Awaitable[Any]:
+    """The end of the chain of a :class:`WrappedCall`: run the work it carries."""
+    return message._run()

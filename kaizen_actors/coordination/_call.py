@@ -23,15 +23,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..actors._middleware import WrappedCall
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from ._result import TeamResult
 
-__all__ = ["RunCall", "call_run"]
+__all__ = ["RunCall"]
 
 
-class RunCall:
+class RunCall(WrappedCall):
     """One run of a team, passed to middleware as the message (with ``ctx=None``).
 
     Attributes:
@@ -44,7 +46,7 @@ class RunCall:
 
     """
 
-    __slots__ = ("_run", "inputs", "pattern", "run_id", "team")
+    __slots__ = ("inputs", "pattern", "run_id", "team")
 
     def __init__(
         self,
@@ -59,12 +61,7 @@ class RunCall:
         self.team = team
         self.pattern = pattern
         self.inputs = inputs
-        self._run = run
+        super().__init__(run)
 
     def __repr__(self) -> str:
         return f"<RunCall {self.run_id} team={self.team!r} pattern={self.pattern!r}>"
-
-
-def call_run(message: RunCall, ctx: Any) -> Awaitable[TeamResult]:
-    """The end of the chain: run the team run."""
-    return message._run()  # noqa: SLF001 - the end of the chain runs the call it was given

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import msgspec
 
+from ..actors._middleware import run_wrapped
 from ..events import RoundStarted, RunFailed, RunFinished, RunStarted, Vote
 from ..messages import (
     ActorCrashed,
@@ -29,7 +30,7 @@ from ..messages import (
 )
 from ._attempt import TurnFailed, TurnRunner
 from ._budget import BudgetMeter
-from ._call import RunCall, call_run
+from ._call import RunCall
 from ._normalise import choice_of
 from ._result import TeamResult, TeamUsage, Turn
 
@@ -312,7 +313,7 @@ class Run:
             BudgetExceeded: a budget limit was crossed.
 
         """
-        chain = self._system.chain(call_run) if self._system is not None else None
+        chain = self._system.chain(run_wrapped) if self._system is not None else None
         if chain is None:
             return await self._execute()
         call = RunCall(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...actors._middleware import around
+from ...actors._middleware import WrappedCall, around, run_wrapped
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -58,7 +58,7 @@ class ModelReply:
         return f"ModelReply({self.text[:40]!r}, tool_calls={len(self.tool_calls)})"
 
 
-class ModelCall:
+class ModelCall(WrappedCall):
     """One model call of an agent's turn, passed to middleware as the message.
 
     Attributes:
@@ -72,7 +72,7 @@ class ModelCall:
 
     """
 
-    __slots__ = ("_run", "agent", "messages", "model", "run_id", "tools")
+    __slots__ = ("agent", "messages", "model", "run_id", "tools")
 
     def __init__(
         self,
@@ -89,14 +89,10 @@ class ModelCall:
         self.run_id = run_id
         self.messages = messages
         self.tools = tools
-        self._run = run
+        super().__init__(run)
 
     def __repr__(self) -> str:
         return f"<ModelCall {self.model} agent={self.agent!r} messages={len(self.messages)}>"
-
-
-def _call_model(message: ModelCall, ctx: ActorContext) -> Awaitable[ModelReply]:
-    return message._run()  # noqa: SLF001 - the end of the chain runs the call it was given
 
 
 def around_model() -> tuple[CallNext, ActorContext] | None:
@@ -104,4 +100,4 @@ def around_model() -> tuple[CallNext, ActorContext] | None:
 
     ``None`` outside a handler or in a system without middleware.
     """
-    return around(_call_model)
+    return around(run_wrapped)

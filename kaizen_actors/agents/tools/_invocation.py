@@ -17,18 +17,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...actors._middleware import around
+from ...actors._middleware import WrappedCall, around, run_wrapped
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from ...actors import ActorContext
     from ._types import ToolCall, ToolResult
 
 __all__ = ["ToolInvocation", "invoke_tools"]
 
 
-class ToolInvocation:
+class ToolInvocation(WrappedCall):
     """One tool call of an agent's turn, passed to middleware as the message.
 
     ``call_next`` runs the tool and returns its
@@ -46,7 +45,7 @@ class ToolInvocation:
 
     """
 
-    __slots__ = ("_run", "agent", "arguments", "id", "run_id", "tool")
+    __slots__ = ("agent", "arguments", "id", "run_id", "tool")
 
     def __init__(
         self, call: ToolCall, *, agent: str, run_id: str, run: Callable[[], Awaitable[ToolResult]]
@@ -56,21 +55,17 @@ class ToolInvocation:
         self.id = call.id
         self.agent = agent
         self.run_id = run_id
-        self._run = run
+        super().__init__(run)
 
     def __repr__(self) -> str:
         return f"<ToolInvocation {self.tool} agent={self.agent!r} id={self.id!r}>"
-
-
-def _call_tool(message: ToolInvocation, ctx: ActorContext) -> Awaitable[ToolResult]:
-    return message._run()  # noqa: SLF001 - the end of the chain runs the call it was given
 
 
 def invoke_tools(
     agent: str, run_id: str, run: Callable[[ToolCall], Awaitable[ToolResult]]
 ) -> Callable[[ToolCall], Awaitable[ToolResult]]:
     """``run`` itself, or ``run`` through the middleware of the system whose handler runs here."""
-    wrapped = around(_call_tool)
+    wrapped = around(run_wrapped)
     if wrapped is None:
         return run
     chain, ctx = wrapped
