@@ -116,6 +116,8 @@ _EXPORTS: dict[str, str] = {
     "Run": "kaizen_actors.coordination",
     "Member": "kaizen_actors.coordination",
     "RunStream": "kaizen_actors.coordination",
+    # across the layers
+    "RateLimit": "kaizen_actors.telemetry",
     # layer 4: optimization
     **dict.fromkeys(
         ("optimize", "OptimizationEngine", "BootstrapEngine", "OptimizationRun"),
@@ -261,5 +263,6 @@ if TYPE_CHECKING:
         encode,
     )
     from .optimization import BootstrapEngine, OptimizationEngine, OptimizationRun, optimize
+    from .telemetry import RateLimit
     from .transport import MemoryHub, MemoryTransport, Transport, register_transport
     from .transport.nats import NatsTransport

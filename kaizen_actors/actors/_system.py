@@ -28,7 +28,7 @@ from ._supervisor import Supervisor
 from ._tree import ActorNode, snapshot
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine, Sequence
+    from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
     from types import TracebackType
 
     from anyio.abc import TaskGroup
@@ -95,9 +95,14 @@ class ActorSystem:
             around every handler call of this system, the first outermost
             (see :class:`~kaizen_actors.actors.Middleware`). None by default,
             and then a handler is called directly.
+        rate_limits: ``{model name: ka.RateLimit(...)}``: each model call of
+            a limited model waits for its permit, one limiter per model
+            shared by every agent of the system (over NATS, of the
+            namespace). Its middleware runs outermost.
 
     Attributes:
         middleware: the middleware, as a tuple.
+        rate_limits: the rate limits by model name (empty without).
         dead_letters: what could not be delivered (``subscribe`` to be told).
         supervision: restarts and escalations (``subscribe`` to be told; see
             :class:`~kaizen_actors.actors.Restarted`).
@@ -128,6 +133,7 @@ class ActorSystem:
         dead_letter_capacity: int = 1000,
         loopback: bool | None = None,
         middleware: Sequence[Middleware] | None = None,
+        rate_limits: Mapping[str, Any] | None = None,
     ) -> None:
         if not name or any(c in name for c in " .*>\t\n"):
             raise ConfigError(
@@ -146,6 +152,13 @@ class ActorSystem:
         self.loopback = loopback
         self.supervision = SupervisionSignals()
         self.middleware = check_middleware(middleware)
+        self.rate_limits: dict[str, Any] = {}
+        if rate_limits is not None:
+            from ..telemetry._limits import RateLimiter  # the across layer, loaded when used
+
+            limiter = RateLimiter(rate_limits)
+            self.rate_limits = limiter.limits
+            self.middleware = (limiter, *self.middleware)
         self._chains: dict[CallNext, CallNext | None] = {}
         self._chain = self.chain(receive)
         self.failure: BaseException | None = None

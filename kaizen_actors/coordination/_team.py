@@ -18,7 +18,7 @@ from ._stream import DEFAULT_BUFFER, RunStream
 from ._tracker import RunTracker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from types import TracebackType
 
     from anyio.abc import TaskGroup
@@ -81,6 +81,9 @@ class Team(Deployable):
         middleware: for the team's own system: ``ActorSystem(middleware=)``,
             so each middleware wraps every agent turn (an ``AgentTask`` asked
             of an agent actor). With ``system`` given, give it to that system.
+        rate_limits: for the team's own system: ``ActorSystem(rate_limits=)``
+            (``{model name: ka.RateLimit(...)}``). With ``system`` given, give
+            it to that system.
         name: what surfaces serve the team as (``kaizen_actors.web``, MCP);
             ``"team"`` by default.
 
@@ -121,6 +124,7 @@ class Team(Deployable):
         strategy: Strategy | None = None,
         middleware: Sequence[Middleware] | None = None,
         name: str = "team",
+        rate_limits: Mapping[str, Any] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"team: name must be a non-empty string, got {name!r}", key="name")
@@ -135,15 +139,21 @@ class Team(Deployable):
                 raise ConfigError(f"team: {key} must be > 0 seconds, got {value!r}", key=key)
         if buffer < 1:
             raise ConfigError(f"team: buffer must be >= 1, got {buffer!r}", key="buffer")
-        if middleware is not None and system is not None:
-            raise ConfigError(
-                "team: middleware= is for the team's own system; pass it to the ActorSystem "
-                "given as system=",
-                key="middleware",
-            )
+        for key, given in (("middleware", middleware), ("rate_limits", rate_limits)):
+            if given is not None and system is not None:
+                raise ConfigError(
+                    f"team: {key}= is for the team's own system; pass it to the ActorSystem "
+                    "given as system=",
+                    key=key,
+                )
         from ..actors._middleware import check_middleware
 
         self._middleware = check_middleware(middleware)
+        self._rate_limits: dict[str, Any] | None = None
+        if rate_limits is not None:
+            from ..telemetry._limits import check_rate_limits
+
+            self._rate_limits = check_rate_limits(rate_limits)
         self.name = name
         self.pattern = pattern
         self._specs = merge_members(agents, pattern.agents())
@@ -217,7 +227,12 @@ class Team(Deployable):
         if own:
             from ..actors import ActorSystem
 
-            self.system = ActorSystem(self._namespace, self._transport, middleware=self._middleware)
+            self.system = ActorSystem(
+                self._namespace,
+                self._transport,
+                middleware=self._middleware,
+                rate_limits=self._rate_limits,
+            )
             await self.system.__aenter__()
         system = self.system
         assert system is not None

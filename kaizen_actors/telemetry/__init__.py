@@ -10,6 +10,9 @@ loads it.
 - ``_metrics``: the process's :class:`MetricsCollector` (messages, crashes,
   restarts, mailbox depth, tokens and cost, turn latency), read by the
   OpenTelemetry meter (``_otel_metrics``) and the web app's ``/metrics``.
+- ``_limits``: :class:`RateLimit` and the :class:`RateLimiter` middleware
+  (``ActorSystem(rate_limits=)``); ``_limit_stores``: its buckets, in the
+  process or in a NATS key-value bucket shared by the namespace.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ _EXPORTS: dict[str, str] = {
     "MetricsCollector": "._metrics",
     "collector": "._metrics",
     "enable_metrics": "._metrics",
+    "RateLimit": "._limits",
+    "RateLimiter": "._limits",
 }
 
 __all__ = [
@@ -34,6 +39,8 @@ __all__ = [
     "MetricsCollector",
     "collector",
     "enable_metrics",
+    "RateLimit",
+    "RateLimiter",
 ]
 
 
@@ -46,4 +53,5 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ._instrument import instrument, instrumented, uninstrument
+    from ._limits import RateLimit, RateLimiter
     from ._metrics import MetricsCollector, collector, enable_metrics
