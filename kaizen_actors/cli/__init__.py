@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "suite",
         choices=[
             *("actors", "agents", "tools", "team", "cancel", "nats", "web", "mcp", "a2a"),
-            *("optimize", "memory", "telemetry"),
+            *("optimize", "memory", "telemetry", "limits"),
         ],
     )
     bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")
