@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from anyio.abc import TaskGroup
 
     from ..actors import ActorRef, ActorSystem, Middleware, Strategy
+    from ..actors._system import AuditHook
     from ..agents import Agent
     from ..transport import Transport
     from ._budget import Budget
@@ -81,6 +82,10 @@ class Team(Deployable):
         middleware: for the team's own system: ``ActorSystem(middleware=)``,
             so each middleware wraps every agent turn (an ``AgentTask`` asked
             of an agent actor). With ``system`` given, give it to that system.
+        audit: a ``ka.AuditLog`` for the team's own system
+            (``ActorSystem(audit=)``): it records the team's runs, turns,
+            model and tool calls, restarts and dead letters. With ``system``
+            given, give it to that system.
         name: what surfaces serve the team as (``kaizen_actors.web``, MCP);
             ``"team"`` by default.
 
@@ -121,6 +126,7 @@ class Team(Deployable):
         strategy: Strategy | None = None,
         middleware: Sequence[Middleware] | None = None,
         name: str = "team",
+        audit: AuditHook | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"team: name must be a non-empty string, got {name!r}", key="name")
@@ -135,15 +141,17 @@ class Team(Deployable):
                 raise ConfigError(f"team: {key} must be > 0 seconds, got {value!r}", key=key)
         if buffer < 1:
             raise ConfigError(f"team: buffer must be >= 1, got {buffer!r}", key="buffer")
-        if middleware is not None and system is not None:
-            raise ConfigError(
-                "team: middleware= is for the team's own system; pass it to the ActorSystem "
-                "given as system=",
-                key="middleware",
-            )
+        for key, value in (("middleware", middleware), ("audit", audit)):
+            if value is not None and system is not None:
+                raise ConfigError(
+                    f"team: {key}= is for the team's own system; pass it to the ActorSystem "
+                    "given as system=",
+                    key=key,
+                )
         from ..actors._middleware import check_middleware
 
         self._middleware = check_middleware(middleware)
+        self._audit = audit
         self.name = name
         self.pattern = pattern
         self._specs = merge_members(agents, pattern.agents())
@@ -176,17 +184,18 @@ class Team(Deployable):
         supervision tree, one NATS connection). Call it before entering.
 
         Raises:
-            ConfigError: the team has started, or was given ``middleware=``
-                (give it to ``system`` instead).
+            ConfigError: the team has started, or was given ``middleware=`` or
+                ``audit=`` (give them to ``system`` instead).
 
         """
         if self._tg is not None:
             raise ConfigError("team: use_system() must come before the team starts", key="system")
-        if self._middleware:
-            raise ConfigError(
-                "team: middleware= is for the team's own system; give it to the system",
-                key="middleware",
-            )
+        for key, given in (("middleware", bool(self._middleware)), ("audit", self._audit is not None)):
+            if given:
+                raise ConfigError(
+                    f"team: {key}= is for the team's own system; give it to the system",
+                    key=key,
+                )
         self._given_system = self.system = system
 
     @property
@@ -217,7 +226,9 @@ class Team(Deployable):
         if own:
             from ..actors import ActorSystem
 
-            self.system = ActorSystem(self._namespace, self._transport, middleware=self._middleware)
+            self.system = ActorSystem(
+                self._namespace, self._transport, middleware=self._middleware, audit=self._audit
+            )
             await self.system.__aenter__()
         system = self.system
         assert system is not None
