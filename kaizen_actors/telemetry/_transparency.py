@@ -70,11 +70,12 @@ class WorkflowMonitor:
             raise StopAsyncIteration from None
 
     def close(self) -> None:
-        """Stop receiving records; iteration ends after those already buffered."""
+        """Stop receiving records and end the iteration."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
             self._send.close()
+            self._receive.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -86,7 +87,6 @@ class WorkflowMonitor:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-        self._receive.close()
 
 
 class TransparencyInterface:
