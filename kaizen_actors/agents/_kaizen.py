@@ -29,8 +29,8 @@ from .memory._provider import MemoryProvider
 from .tools._discovery import MCPCapabilities, servers_from_config
 
 if TYPE_CHECKING:
-    from .tools import MCPServer
     from ..telemetry._transparency import TransparencyInterface
+    from .tools import MCPServer
 
 __all__ = ["DEFAULTS", "AgentManager", "Kaizen", "KaizenConfig"]
 

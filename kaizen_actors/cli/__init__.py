@@ -1,4 +1,4 @@
-"""Layer 5: the ``kaizen-actors`` command (``demo``, ``serve``, ``web``, ``mcp``, ``audit``, ``bench``)."""
+"""Layer 5: the ``kaizen-actors`` command (demo, serve, web, mcp, audit, bench)."""
 
 from __future__ import annotations
 

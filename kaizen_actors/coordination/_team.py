@@ -141,8 +141,8 @@ class Team(Deployable):
                 raise ConfigError(f"team: {key} must be > 0 seconds, got {value!r}", key=key)
         if buffer < 1:
             raise ConfigError(f"team: buffer must be >= 1, got {buffer!r}", key="buffer")
-        for key, value in (("middleware", middleware), ("audit", audit)):
-            if value is not None and system is not None:
+        for key, given in (("middleware", middleware is not None), ("audit", audit is not None)):
+            if given and system is not None:
                 raise ConfigError(
                     f"team: {key}= is for the team's own system; pass it to the ActorSystem "
                     "given as system=",
@@ -190,7 +190,8 @@ class Team(Deployable):
         """
         if self._tg is not None:
             raise ConfigError("team: use_system() must come before the team starts", key="system")
-        for key, given in (("middleware", bool(self._middleware)), ("audit", self._audit is not None)):
+        own = (("middleware", bool(self._middleware)), ("audit", self._audit is not None))
+        for key, given in own:
             if given:
                 raise ConfigError(
                     f"team: {key}= is for the team's own system; give it to the system",

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from ._redact import Redactor, redact
 
 if TYPE_CHECKING:
     import re
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from ..actors import ActorContext, ActorSystem, DeadLetter, Middleware
     from ..actors._middleware import CallNext
@@ -125,7 +125,8 @@ class AuditLog:
         self._seq = 0
         self._prev = b""
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
-        self._actor_runs: dict[str, str] = {}
+        self.actor_runs: dict[str, str] = {}
+        """The last run each actor handled a message of (for its restart records)."""
 
     def __repr__(self) -> str:
         return f"AuditLog(path={self.path!r}, records={self._seq})"
@@ -222,7 +223,7 @@ class AuditLog:
         fields = _builtins(signal)
         if "actor" in fields:
             actor = fields.pop("actor")
-            run_id = self._actor_runs.get(fields["cause"])
+            run_id = self.actor_runs.get(fields["cause"])
             self.record("restart", actor, run_id, event="restarted", **fields)
         else:
             self.record("restart", fields["supervisor"], None, event="escalated", **fields)
@@ -359,7 +360,7 @@ class AuditMiddleware:
         fields: dict[str, Any] = {"sender": None if sender is None else sender.name}
         run_id = _run_id(message, ctx)
         if run_id is not None:
-            self.log._actor_runs[ctx.name] = run_id
+            self.log.actor_runs[ctx.name] = run_id
         try:
             reply = await call_next(message, ctx)
         except Exception as exc:

@@ -3,7 +3,8 @@
 ``append`` only puts a line in a list (under a lock held for no I/O); a
 worker thread takes everything queued, writes it with one ``write`` and
 flushes. The thread starts with the first line and ends after a second
-without work, so an idle log holds no thread. ``await flush()`` returns once
+without work, closing the file, so an idle log holds no thread nor file.
+``await flush()`` returns once
 every line queued before it is on disk; at interpreter exit whatever is
 still queued is written too.
 """
@@ -27,7 +28,7 @@ _open: weakref.WeakSet[AuditWriter] = weakref.WeakSet()
 
 
 class AuditWriter:
-    """Appends lines (bytes ending in ``\\n``) to ``path`` without blocking the caller.
+    """Appends lines (bytes ending in a newline) to ``path`` without blocking the caller.
 
     Attributes:
         path: the file appended to (created with its folder if missing).
@@ -69,8 +70,9 @@ class AuditWriter:
             with self._cond:
                 if not self._pending and not self._cond.wait_for(lambda: self._pending, IDLE):
                     self._thread = None
-                    return
+                    break
             self._take_and_write()
+        self._close_file()
 
     def _take_and_write(self) -> None:
         # One writer at a time, taking its batch inside the lock, keeps the lines in order.
@@ -131,3 +133,4 @@ class AuditWriter:
 def _drain_all() -> None:
     for writer in list(_open):
         writer.drain()
+        writer._close_file()  # noqa: SLF001 - this module's own writers

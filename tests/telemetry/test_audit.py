@@ -88,7 +88,10 @@ def test_the_cli_verifies_an_intact_file_and_exits_2_for_a_missing_one(
 
 async def test_a_crash_schedule_shows_its_restart_in_the_runs_trail() -> None:
     log = AuditLog()
-    agents = [scripted("a", "yes"), Agent("b", signature="question -> answer", model=CrashModel(fails=1))]
+    agents = [
+        scripted("a", "yes"),
+        Agent("b", signature="question -> answer", model=CrashModel(fails=1)),
+    ]
     async with team(*agents, pattern=Debate(rounds=1), audit=log) as t:
         result = await t.run(question="q")
     trail = log.trail(result.run_id)
@@ -197,9 +200,7 @@ SECRETS = st.one_of(
     _tail.map(lambda t: f"sk-{t}"),
     _tail.map(lambda t: f"sk-ant-api03-{t}"),
     _tail.map(lambda t: f"sk-proj-{t}"),
-    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=16, max_size=16).map(
-        lambda t: f"AKIA{t}"
-    ),
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=16, max_size=16).map(lambda t: f"AKIA{t}"),
     _tail.map(lambda t: f"ghp_{t}"),
     _tail.map(lambda t: f"xoxb-{t}"),
     st.tuples(_tail, _tail, _tail).map(lambda p: f"eyJ{p[0]}.eyJ{p[1]}.{p[2]}"),
