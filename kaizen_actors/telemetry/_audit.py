@@ -133,16 +133,13 @@ class AuditLog:
 
     def record(self, kind: str, actor: str | None, run_id: str | None, **fields: Any) -> None:
         """Append one record (redacted, hashed, chained); cheap and never blocking."""
-        body = self._redact(
-            {
-                **_builtins(fields),
-                "seq": self._seq,
-                "time": time.time(),
-                "kind": kind,
-                "actor": actor,
-                "run_id": run_id or None,
-            }
-        )
+        text = self._redact.text
+        body = self._redact(_builtins(fields))
+        body["seq"] = self._seq
+        body["time"] = time.time()
+        body["kind"] = kind
+        body["actor"] = text(actor) if actor else None
+        body["run_id"] = text(run_id) if run_id else None
         digest = hashlib.sha256(self._prev + _encode(body)).hexdigest()
         body["hash"] = digest
         self._prev = digest.encode()

@@ -20,6 +20,7 @@ all the scanning.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,6 +61,29 @@ _URL = r"(?<![A-Za-z0-9+.-])(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[
 _PATTERN = re.compile(f"{_URL}|{_PAIR}|{'|'.join(_SHAPES)}")
 
 
+def _may_hold_secret(text: str) -> bool:
+    """False for text no pattern can match (a word without punctuation or key prefixes): fast."""
+    return (
+        ":" in text
+        or "=" in text
+        or "-" in text
+        or "_" in text
+        or "." in text
+        or " " in text
+        or "\t" in text
+        or "\n" in text
+        or "AKIA" in text
+        or "ASIA" in text
+        or "AIza" in text
+    )
+
+
+@lru_cache(maxsize=4096)
+def secret_key(key: str) -> bool:
+    """Whether a dict key names a secret (``api_key``, ``Authorization``...)."""
+    return SECRET_KEY.search(key) is not None
+
+
 def _replace(match: re.Match[str]) -> str:
     if match.group("scheme") is not None:
         return f"{match.group('scheme')}{MASK}@"
@@ -95,7 +119,8 @@ class Redactor:
         """``value`` cut to :data:`MAX_TEXT` characters, with its secrets masked."""
         if len(value) > MAX_TEXT:
             value = value[:MAX_TEXT] + "…"
-        value = _PATTERN.sub(_replace, value)
+        if _may_hold_secret(value):
+            value = _PATTERN.sub(_replace, value)
         if self._extra is not None:
             value = self._extra.sub(MASK, value)
         if self._hook is not None:
@@ -108,7 +133,7 @@ class Redactor:
             return self.text(value)
         if isinstance(value, dict):
             return {
-                k: MASK if isinstance(k, str) and SECRET_KEY.search(k) else self(v)
+                k: MASK if isinstance(k, str) and secret_key(k) else self(v)
                 for k, v in value.items()
             }
         if isinstance(value, (list, tuple)):
