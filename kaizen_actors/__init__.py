@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "RunError": "kaizen_actors.messages",
     "RunTimeout": "kaizen_actors.messages",
     "ConfigError": "kaizen_actors.messages",
+    "AuditError": "kaizen_actors.messages",
     "Usage": "kaizen_actors.events",
     # layer 1: transport
     "Transport": "kaizen_actors.transport",
@@ -123,6 +124,8 @@ _EXPORTS: dict[str, str] = {
         ("optimize", "OptimizationEngine", "BootstrapEngine", "OptimizationRun"),
         "kaizen_actors.optimization",
     ),
+    # across the layers
+    "AuditLog": "kaizen_actors.telemetry",
 }
 
 _SUBMODULES = {
@@ -237,6 +240,7 @@ if TYPE_CHECKING:
         ActorNotFound,
         ActorStopped,
         AskTimeout,
+        AuditError,
         BudgetExceeded,
         ConfigError,
         DecodeError,
@@ -263,6 +267,6 @@ if TYPE_CHECKING:
         encode,
     )
     from .optimization import BootstrapEngine, OptimizationEngine, OptimizationRun, optimize
-    from .telemetry import RateLimit
+    from .telemetry import AuditLog, RateLimit
     from .transport import MemoryHub, MemoryTransport, Transport, register_transport
     from .transport.nats import NatsTransport

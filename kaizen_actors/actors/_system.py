@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 import anyio
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ._actor import Actor
     from ._middleware import Middleware
 
-__all__ = ["DEFAULT_ROOT_STRATEGY", "ActorSystem"]
+__all__ = ["DEFAULT_ROOT_STRATEGY", "ActorSystem", "AuditHook"]
 
 logger = logging.getLogger("kaizen_actors")
 
@@ -46,6 +46,16 @@ DEFAULT_ROOT_STRATEGY = OneForOne(max_restarts=3, within=5.0)
 ROOT_NAME = "$root"
 
 R = TypeVar("R")
+
+
+class AuditHook(Protocol):
+    """What ``ActorSystem(audit=)`` takes (``ka.AuditLog``): it installs itself on a system.
+
+    Version added: 0.1
+    """
+
+    def install(self, system: ActorSystem) -> Sequence[Middleware]:
+        """Subscribe to ``system``'s signals; return the middleware that records its calls."""
 
 
 def _make_transport(transport: Transport | str | None) -> Transport:
@@ -95,12 +105,16 @@ class ActorSystem:
             around every handler call of this system, the first outermost
             (see :class:`~kaizen_actors.actors.Middleware`). None by default,
             and then a handler is called directly.
+        audit: a ``ka.AuditLog`` recording this system's messages, turns,
+            model and tool calls, runs, restarts and dead letters (its
+            middleware runs outside ``middleware``).
         rate_limits: ``{model name: ka.RateLimit(...)}``: each model call of
             a limited model waits for its permit, one limiter per model
             shared by every agent of the system (over NATS, of the
             namespace). Its middleware runs outermost.
 
     Attributes:
+        audit: the audit log given, or ``None``.
         middleware: the middleware, as a tuple.
         rate_limits: the rate limits by model name (empty without).
         dead_letters: what could not be delivered (``subscribe`` to be told).
@@ -133,6 +147,7 @@ class ActorSystem:
         dead_letter_capacity: int = 1000,
         loopback: bool | None = None,
         middleware: Sequence[Middleware] | None = None,
+        audit: AuditHook | None = None,
         rate_limits: Mapping[str, Any] | None = None,
     ) -> None:
         if not name or any(c in name for c in " .*>\t\n"):
@@ -151,7 +166,10 @@ class ActorSystem:
             loopback = os.environ.get("KAIZEN_LOOPBACK", "") not in ("", "0")
         self.loopback = loopback
         self.supervision = SupervisionSignals()
+        self.audit = audit
         self.middleware = check_middleware(middleware)
+        if audit is not None:
+            self.middleware = (*check_middleware(list(audit.install(self))), *self.middleware)
         self.rate_limits: dict[str, Any] = {}
         if rate_limits is not None:
             from ..telemetry._limits import RateLimiter  # the across layer, loaded when used

@@ -29,6 +29,7 @@ from .memory._provider import MemoryProvider
 from .tools._discovery import MCPCapabilities, servers_from_config
 
 if TYPE_CHECKING:
+    from ..telemetry._transparency import TransparencyInterface
     from .tools import MCPServer
 
 __all__ = ["DEFAULTS", "AgentManager", "Kaizen", "KaizenConfig"]
@@ -429,6 +430,7 @@ class Kaizen:
     def __init__(self, config: Mapping[str, Any] | KaizenConfig | None = None) -> None:
         self._config = config if isinstance(config, KaizenConfig) else KaizenConfig(config)
         self.agents = AgentManager(self._config)
+        self._transparency: TransparencyInterface | None = None
 
     def mcp_servers(self) -> dict[str, MCPServer]:
         """The MCP servers registered under the config key ``mcp_servers``, by name.
@@ -438,6 +440,26 @@ class Kaizen:
 
         """
         return {s.name: s for s in servers_from_config(self._config.get("mcp_servers"))}
+
+    def get_transparency_interface(self) -> TransparencyInterface:
+        """The seed's transparency interface: live records, counters and audit trails.
+
+        Made on the first call (later calls return the same one), it records
+        from then on every run of this process's agents served by an actor
+        system: teams and actors running the agents of :meth:`create_agent`
+        (turns, model and tool calls, runs, restarts, dead letters), in
+        memory. ``.create_workflow_monitor()`` gives live records and
+        counters, ``.get_audit_trail(run_id)`` a run's records. A bare
+        ``await agent.run()`` uses no actor system and is not recorded: run
+        the agent in a team (``ka.team(agent)``) for its trail.
+
+        Version added: 0.1
+        """
+        if self._transparency is None:
+            from ..telemetry._transparency import TransparencyInterface
+
+            self._transparency = TransparencyInterface()
+        return self._transparency
 
     def get_config(self) -> KaizenConfig:
         """The framework's :class:`KaizenConfig` (live: changes apply to new agents)."""

@@ -1,4 +1,4 @@
-"""Layer 5: the ``kaizen-actors`` command: demo, serve, web, mcp, bench, docs."""
+"""Layer 5: the ``kaizen-actors`` command: demo, serve, web, mcp, audit, bench, docs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+from ._audit import add_audit_parser
 from ._docs import add_docs_parser
 from ._mcp import add_mcp_parser
 from ._serve import add_serve_parser
@@ -24,12 +25,13 @@ def _demo(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console()
-    if args.pattern == "actors" and args.timeline:
-        print(
-            "kaizen-actors demo: --timeline draws a team's run, not the actors demo",
-            file=sys.stderr,
-        )
-        return 2
+    for option in ("timeline", "audit"):
+        if args.pattern == "actors" and getattr(args, option):
+            print(
+                f"kaizen-actors demo: --{option} is for a team's run, not the actors demo",
+                file=sys.stderr,
+            )
+            return 2
     if args.pattern == "actors":
         from ._demo_actors import run_actors_demo
 
@@ -37,7 +39,7 @@ def _demo(args: argparse.Namespace) -> int:
     else:
         from ._demo_team import run_team_demo
 
-        demo = functools.partial(run_team_demo, timeline=args.timeline)
+        demo = functools.partial(run_team_demo, timeline=args.timeline, audit=args.audit)
         finished = anyio.run(demo, args.pattern, console, args.model, backend="asyncio")
         return 0 if finished else 1
     return 0
@@ -79,16 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="after the run, write its timeline to FILE (a standalone HTML page)",
     )
+    demo.add_argument(
+        "--audit",
+        metavar="FILE",
+        default=None,
+        help="append the run's audit trail to FILE (JSON Lines; check with `audit verify`)",
+    )
     demo.set_defaults(func=_demo)
     add_serve_parser(commands)
     add_web_parser(commands)
     add_mcp_parser(commands)
+    add_audit_parser(commands)
     bench = commands.add_parser("bench", help="run a benchmark suite of a source checkout")
     bench.add_argument(
         "suite",
         choices=[
             *("actors", "agents", "tools", "team", "cancel", "nats", "web", "mcp", "a2a"),
-            *("optimize", "memory", "telemetry", "limits"),
+            *("optimize", "memory", "telemetry", "limits", "audit"),
         ],
     )
     bench.add_argument("options", nargs=argparse.REMAINDER, help="passed to the benchmark")

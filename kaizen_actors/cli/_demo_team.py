@@ -314,6 +314,7 @@ async def run_team_demo(
     *,
     token_delay: float = 0.03,
     timeline: str | None = None,
+    audit: str | None = None,
 ) -> bool:
     """Run one demo team, showing each agent's tokens live, then the result and usage.
 
@@ -327,6 +328,8 @@ async def run_team_demo(
         token_delay: seconds between the scripted models' tokens.
         timeline: a file to write the run's timeline to (a standalone HTML
             page, as ``GET /runs/<id>/timeline`` serves it), after the run.
+        audit: a JSON Lines file to append the run's audit trail to
+            (``ka.AuditLog(audit)``; check it with ``kaizen-actors audit verify``).
 
     Raises:
         ValueError: for an unknown pattern.
@@ -334,11 +337,13 @@ async def run_team_demo(
     """
     from ..coordination import team
     from ..messages import KaizenError
+    from ..telemetry import AuditLog
 
+    log = AuditLog(audit) if audit is not None else None
     agents, pat, inputs = build_scenario(pattern, model, token_delay=token_delay)
     title = f"{pat.name} - " + "; ".join(f"{k}: {v}" for k, v in inputs.items())
     records: list[dict[str, Any]] = []  # the events with their time, for the timeline
-    async with team(*agents, pattern=pat, timeout=300) as t:
+    async with team(*agents, pattern=pat, timeout=300, audit=log) as t:
         board = Board(title, [m.name for m in t.members])
         started = time.monotonic()
         with Live(board, console=console, refresh_per_second=20, vertical_overflow="visible"):
@@ -365,4 +370,7 @@ async def run_team_demo(
         page = timeline_html(_run_status(pattern, events.run_id, records), records)
         await anyio.Path(timeline).write_text(page, encoding="utf-8")
         console.print(f"timeline: {timeline}")
+    if log is not None:
+        await log.aclose()
+        console.print(f"audit: {audit} ({len(log)} records)")
     return events.result is not None

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from anyio.abc import TaskGroup
 
     from ..actors import ActorRef, ActorSystem, Middleware, Strategy
+    from ..actors._system import AuditHook
     from ..agents import Agent
     from ..transport import Transport
     from ._budget import Budget
@@ -81,6 +82,10 @@ class Team(Deployable):
         middleware: for the team's own system: ``ActorSystem(middleware=)``,
             so each middleware wraps every agent turn (an ``AgentTask`` asked
             of an agent actor). With ``system`` given, give it to that system.
+        audit: a ``ka.AuditLog`` for the team's own system
+            (``ActorSystem(audit=)``): it records the team's runs, turns,
+            model and tool calls, restarts and dead letters. With ``system``
+            given, give it to that system.
         rate_limits: for the team's own system: ``ActorSystem(rate_limits=)``
             (``{model name: ka.RateLimit(...)}``). With ``system`` given, give
             it to that system.
@@ -124,6 +129,7 @@ class Team(Deployable):
         strategy: Strategy | None = None,
         middleware: Sequence[Middleware] | None = None,
         name: str = "team",
+        audit: AuditHook | None = None,
         rate_limits: Mapping[str, Any] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
@@ -139,7 +145,12 @@ class Team(Deployable):
                 raise ConfigError(f"team: {key} must be > 0 seconds, got {value!r}", key=key)
         if buffer < 1:
             raise ConfigError(f"team: buffer must be >= 1, got {buffer!r}", key="buffer")
-        for key, given in (("middleware", middleware), ("rate_limits", rate_limits)):
+        given_for_own = (
+            ("middleware", middleware),
+            ("audit", audit),
+            ("rate_limits", rate_limits),
+        )
+        for key, given in given_for_own:
             if given is not None and system is not None:
                 raise ConfigError(
                     f"team: {key}= is for the team's own system; pass it to the ActorSystem "
@@ -149,6 +160,7 @@ class Team(Deployable):
         from ..actors._middleware import check_middleware
 
         self._middleware = check_middleware(middleware)
+        self._audit = audit
         self._rate_limits: dict[str, Any] | None = None
         if rate_limits is not None:
             from ..telemetry._limits import check_rate_limits
@@ -186,17 +198,23 @@ class Team(Deployable):
         supervision tree, one NATS connection). Call it before entering.
 
         Raises:
-            ConfigError: the team has started, or was given ``middleware=``
-                (give it to ``system`` instead).
+            ConfigError: the team has started, or was given ``middleware=``,
+                ``audit=`` or ``rate_limits=`` (give them to ``system`` instead).
 
         """
         if self._tg is not None:
             raise ConfigError("team: use_system() must come before the team starts", key="system")
-        if self._middleware:
-            raise ConfigError(
-                "team: middleware= is for the team's own system; give it to the system",
-                key="middleware",
-            )
+        own = (
+            ("middleware", bool(self._middleware)),
+            ("audit", self._audit is not None),
+            ("rate_limits", self._rate_limits is not None),
+        )
+        for key, given in own:
+            if given:
+                raise ConfigError(
+                    f"team: {key}= is for the team's own system; give it to the system",
+                    key=key,
+                )
         self._given_system = self.system = system
 
     @property
@@ -231,6 +249,7 @@ class Team(Deployable):
                 self._namespace,
                 self._transport,
                 middleware=self._middleware,
+                audit=self._audit,
                 rate_limits=self._rate_limits,
             )
             await self.system.__aenter__()

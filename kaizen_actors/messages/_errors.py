@@ -40,6 +40,7 @@ __all__ = [
     "ActorNotFound",
     "ActorStopped",
     "AskTimeout",
+    "AuditError",
     "BudgetExceeded",
     "ConfigError",
     "DecodeError",
@@ -335,6 +336,21 @@ class ConfigError(KaizenError, ValueError):
 
     def __init__(self, message: str, *, key: str) -> None:
         self.key = key
+        super().__init__(message)
+
+
+class AuditError(KaizenError):
+    """An audit trail's hash chain is broken: a line was edited, dropped or reordered.
+
+    Attributes:
+        line: the number (from 1) of the first line whose chain breaks.
+
+    Version added: 0.1
+
+    """
+
+    def __init__(self, message: str, *, line: int) -> None:
+        self.line = line
         super().__init__(message)
 
 

@@ -1,9 +1,12 @@
-"""Across the layers: OpenTelemetry tracing and metrics (audit and rate limits join here).
+"""Across the layers: the audit trail, OpenTelemetry tracing and metrics.
 
 Each part is a middleware or an event consumer, never a special case inside
 a layer. Importing this package imports no OpenTelemetry: ``instrument()``
 loads it.
 
+- ``_audit``: :class:`AuditLog`, the hash-chained audit trail, its middleware;
+  ``_audit_writer`` its file writer, ``_redact`` secret masking.
+- ``_transparency``: the seed's ``Kaizen.get_transparency_interface()``.
 - ``_instrument``: :func:`instrument`, :func:`uninstrument`,
   :func:`instrumented`.
 - ``_tracing``: the spans' middleware (loaded by ``instrument()``).
@@ -22,6 +25,11 @@ from typing import TYPE_CHECKING
 from .._meta import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
+    "AuditLog": "._audit",
+    "Redactor": "._redact",
+    "redact": "._redact",
+    "TransparencyInterface": "._transparency",
+    "WorkflowMonitor": "._transparency",
     "instrument": "._instrument",
     "instrumented": "._instrument",
     "uninstrument": "._instrument",
@@ -33,6 +41,11 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AuditLog",
+    "Redactor",
+    "redact",
+    "TransparencyInterface",
+    "WorkflowMonitor",
     "instrument",
     "instrumented",
     "uninstrument",
@@ -52,6 +65,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ._audit import AuditLog
     from ._instrument import instrument, instrumented, uninstrument
     from ._limits import RateLimit, RateLimiter
     from ._metrics import MetricsCollector, collector, enable_metrics
+    from ._redact import Redactor, redact
+    from ._transparency import TransparencyInterface, WorkflowMonitor

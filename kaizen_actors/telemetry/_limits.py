@@ -53,7 +53,9 @@ SLOW_SECONDS = 60.0
 class RateLimit(msgspec.Struct, frozen=True, kw_only=True):
     """The rate one model may be called at, by every agent of a system (or NATS namespace).
 
-    Args:
+    ``ka.RateLimit(requests_per_minute=600, tokens_per_minute=None, burst=1)``.
+
+    Attributes:
         requests_per_minute: calls a minute (``None``: no limit on calls).
         tokens_per_minute: prompt and completion tokens a minute (``None``: no
             limit on tokens).
