@@ -1,8 +1,10 @@
-"""Helpers shared by the benchmarks: percentiles and result printing."""
+"""Helpers shared by the benchmarks: percentiles, result printing, the agent call measured."""
 
 from __future__ import annotations
 
 import statistics
+import time
+from typing import Any
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -26,3 +28,26 @@ def row(label: str, ours: float, raw: float, unit: str, target: str) -> str:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+async def agent_call_p50(system: Any, calls: int) -> float:
+    """p50 seconds of ``ref.ask(AgentTask)`` to an agent whose ``ScriptedModel`` answers at once.
+
+    The agent is spawned in ``system`` (a running ``ka.ActorSystem``); 50 calls warm it up.
+    """
+    import kaizen_actors as ka
+    from kaizen_actors.agents import AgentTask
+
+    agent = ka.Agent(
+        "bencher", "question -> answer", model=ka.ScriptedModel(respond=lambda m: "Yes it is.")
+    )
+    ref = await agent.spawn(system)
+    task = AgentTask(inputs={"question": "Is 1009 prime?"}, run_id="bench")
+    for _ in range(50):
+        await ref.ask(task, timeout=30)
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        await ref.ask(task, timeout=30)
+        samples.append(time.perf_counter() - start)
+    return percentile(samples, 50)

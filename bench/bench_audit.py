@@ -34,8 +34,7 @@ import msgspec
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import kaizen_actors as ka
-from bench._util import median, percentile, row
-from kaizen_actors.agents import AgentTask
+from bench._util import agent_call_p50, median, percentile, row
 
 
 class Echo(ka.Actor):
@@ -56,21 +55,9 @@ async def ask_p50(asks: int, audit: ka.AuditLog | None) -> float:
         return percentile(samples, 50)
 
 
-async def agent_call_p50(calls: int, audit: ka.AuditLog | None) -> float:
-    agent = ka.Agent(
-        "bencher", "question -> answer", model=ka.ScriptedModel(respond=lambda m: "Yes it is.")
-    )
+async def call_p50(calls: int, audit: ka.AuditLog | None) -> float:
     async with ka.ActorSystem("bench-agent", audit=audit) as system:
-        ref = await agent.spawn(system)
-        task = AgentTask(inputs={"question": "Is 1009 prime?"}, run_id="bench")
-        for _ in range(50):
-            await ref.ask(task, timeout=30)
-        samples = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            await ref.ask(task, timeout=30)
-            samples.append(time.perf_counter() - start)
-        return percentile(samples, 50)
+        return await agent_call_p50(system, calls)
 
 
 def measure(asks: int, calls: int, folder: Path | None) -> tuple[float, float]:
@@ -78,7 +65,7 @@ def measure(asks: int, calls: int, folder: Path | None) -> tuple[float, float]:
     audit = ka.AuditLog(folder / "ask.jsonl") if folder else None
     ask = anyio.run(ask_p50, asks, audit)
     audit = ka.AuditLog(folder / "agent.jsonl") if folder else None
-    call = anyio.run(agent_call_p50, calls, audit)
+    call = anyio.run(call_p50, calls, audit)
     return ask, call
 
 

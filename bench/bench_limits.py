@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from typing import Any
 
 import anyio
@@ -24,34 +23,15 @@ import anyio
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import kaizen_actors as ka
-from kaizen_actors.agents import AgentTask
+from bench._util import agent_call_p50, median
 from tests.natsserver import NatsServer
 
 LIMITS = {"scripted": ka.RateLimit(requests_per_minute=1_000_000, burst=1000)}
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
 async def call_p50(calls: int, transport: str | None, limits: Any, name: str) -> float:
-    agent = ka.Agent("bencher", "question -> answer", ka.ScriptedModel(respond=lambda m: "Yes."))
     async with ka.ActorSystem(name, transport, rate_limits=limits) as system:
-        ref = await agent.spawn(system)
-        task = AgentTask(inputs={"question": "Is 1009 prime?"}, run_id="bench")
-        for _ in range(30):
-            await ref.ask(task, timeout=30)
-        samples = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            await ref.ask(task, timeout=30)
-            samples.append(time.perf_counter() - start)
-        return percentile(samples, 50)
-
-
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
+        return await agent_call_p50(system, calls)
 
 
 def main() -> None:

@@ -29,20 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-if "--off-only" not in sys.argv:  # else: the kaizen_actors that PYTHONPATH names
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Last on the path: with --off-only, kaizen_actors comes from the tree PYTHONPATH names.
+sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import kaizen_actors as ka
-from kaizen_actors.agents import AgentTask
+from bench._util import agent_call_p50, median, percentile
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The q-th percentile (0-100) of ``samples`` (as bench/_util.py, importable from any tree)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 class Echo(ka.Actor):
@@ -63,26 +57,14 @@ async def ask_p50(asks: int) -> float:
         return percentile(samples, 50)
 
 
-async def agent_call_p50(calls: int) -> float:
-    agent = ka.Agent(
-        "bencher", "question -> answer", model=ka.ScriptedModel(respond=lambda m: "Yes it is.")
-    )
+async def call_p50(calls: int) -> float:
     async with ka.ActorSystem("bench-agent") as system:
-        ref = await agent.spawn(system)
-        task = AgentTask(inputs={"question": "Is 1009 prime?"}, run_id="bench")
-        for _ in range(50):
-            await ref.ask(task, timeout=30)
-        samples = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            await ref.ask(task, timeout=30)
-            samples.append(time.perf_counter() - start)
-        return percentile(samples, 50)
+        return await agent_call_p50(system, calls)
 
 
 def measure(asks: int, calls: int) -> tuple[float, float]:
     gc.collect()
-    return anyio.run(ask_p50, asks), anyio.run(agent_call_p50, calls)
+    return anyio.run(ask_p50, asks), anyio.run(call_p50, calls)
 
 
 def dropping_tracer_provider() -> Any:
@@ -121,10 +103,6 @@ def sdk_span_us(spans: int = 20_000) -> float:
         with start_span("ka.actor.receive", context=Context(), attributes=attributes):
             pass
     return (time.perf_counter() - start) / spans * 1e6
-
-
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
 
 
 def main() -> None:
