@@ -51,3 +51,22 @@ async def agent_call_p50(system: Any, calls: int) -> float:
         await ref.ask(task, timeout=30)
         samples.append(time.perf_counter() - start)
     return percentile(samples, 50)
+
+
+async def echo_ask_p50(system: Any, asks: int) -> float:
+    """p50 seconds of ``ref.ask(i)`` to an actor that answers with the message (200 to warm up)."""
+    import kaizen_actors as ka
+
+    class Echo(ka.Actor):
+        async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
+            return message
+
+    ref = await system.spawn(Echo, name="echo")
+    for i in range(200):
+        await ref.ask(i)
+    samples = []
+    for i in range(asks):
+        start = time.perf_counter()
+        await ref.ask(i)
+        samples.append(time.perf_counter() - start)
+    return percentile(samples, 50)

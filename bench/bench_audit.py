@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import anyio
 import msgspec
@@ -34,25 +33,12 @@ import msgspec
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import kaizen_actors as ka
-from bench._util import agent_call_p50, median, percentile, row
-
-
-class Echo(ka.Actor):
-    async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
-        return message
+from bench._util import agent_call_p50, echo_ask_p50, median, row
 
 
 async def ask_p50(asks: int, audit: ka.AuditLog | None) -> float:
     async with ka.ActorSystem("bench-ask", audit=audit) as system:
-        ref = await system.spawn(Echo, name="echo")
-        for i in range(200):
-            await ref.ask(i)
-        samples = []
-        for i in range(asks):
-            start = time.perf_counter()
-            await ref.ask(i)
-            samples.append(time.perf_counter() - start)
-        return percentile(samples, 50)
+        return await echo_ask_p50(system, asks)
 
 
 async def call_p50(calls: int, audit: ka.AuditLog | None) -> float:

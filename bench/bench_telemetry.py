@@ -33,28 +33,15 @@ import anyio
 sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import kaizen_actors as ka
-from bench._util import agent_call_p50, median, percentile
+from bench._util import agent_call_p50, echo_ask_p50, median
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 
-class Echo(ka.Actor):
-    async def receive(self, message: Any, ctx: ka.ActorContext) -> Any:
-        return message
-
-
 async def ask_p50(asks: int) -> float:
     async with ka.ActorSystem("bench-ask") as system:
-        ref = await system.spawn(Echo, name="echo")
-        for i in range(200):
-            await ref.ask(i)
-        samples = []
-        for i in range(asks):
-            start = time.perf_counter()
-            await ref.ask(i)
-            samples.append(time.perf_counter() - start)
-        return percentile(samples, 50)
+        return await echo_ask_p50(system, asks)
 
 
 async def call_p50(calls: int) -> float:
