@@ -134,14 +134,15 @@ class KeyValueStore:
             try:
                 return await self._change(model, limit, change)
             except Exception as exc:  # no JetStream, a timeout, a closed connection
-                logger.warning(
-                    "rate limits: the NATS key-value bucket %s cannot be used (%s: %s); "
-                    "limiting in this process only",
-                    self.bucket,
-                    type(exc).__name__,
-                    exc,
-                )
-                self._local = LocalStore()
+                if self._local is None:  # calls that failed together fall back once
+                    logger.warning(
+                        "rate limits: the NATS key-value bucket %s cannot be used (%s: %s); "
+                        "limiting in this process only",
+                        self.bucket,
+                        type(exc).__name__,
+                        exc,
+                    )
+                    self._local = LocalStore()
         return await local(self._local)
 
     async def take(self, model: str, limit: RateLimit, estimate: int) -> float:

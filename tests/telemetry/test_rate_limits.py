@@ -98,6 +98,18 @@ async def test_a_call_waiting_for_its_permit_is_cancelled_at_once_without_orphan
     assert len(clocked.times) == 1
 
 
+async def test_the_wait_for_a_permit_counts_in_the_runs_time_budget() -> None:
+    clocked = Clocked()
+    limits = {"scripted": ka.RateLimit(requests_per_minute=1)}
+    budget = ka.Budget(max_seconds=0.3)
+    solo = agents(clocked.model, 1)
+    async with ka.team(*solo, pattern=ka.Solo(), rate_limits=limits, budget=budget) as team:
+        await team.run(question="first")  # its permit is there at once
+        with anyio.fail_after(5), pytest.raises(ka.BudgetExceeded):
+            await team.run(question="second: its permit is a minute away")
+    assert len(clocked.times) == 1
+
+
 class RateLimitedOnce:
     """A chat model whose first call gets the provider's 429."""
 
