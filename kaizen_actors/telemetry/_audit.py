@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import msgspec
 
+from ..actors._letters import current_headers
 from ..agents import AgentTask, ModelCall, ToolInvocation
 from ..messages import AuditError, BudgetExceeded, ConfigError, error_type_name
-from ._audit_writer import AuditWriter
+from ._audit_writer import MAX_PENDING, AuditWriter
 from ._redact import Redactor, redact
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ class AuditLog:
     - ``"restart"``: a supervisor's ``event`` (``"restarted"`` with
       ``supervisor``, ``restarts``, ``cause``, ``error_type``, ``error``;
       ``"escalated"`` with ``error``).
-    - ``"dead_letter"``: ``type``, ``sender``, ``reason``.
+    - ``"dead_letter"``: ``type``, ``sender``, ``reason`` (its ``run_id``
+      the message's, or that of the message whose handler sent it).
     - ``"budget"``: a run stopped by its budget, with ``error``.
 
     Every record passes through redaction first (keys naming secrets,
@@ -82,7 +84,13 @@ class AuditLog:
     (:meth:`trail`, :meth:`records`); with ``path`` every record is also
     appended to that JSON Lines file by a thread (never blocking the loop;
     it sustains over 50,000 records/s), flushed when each system using the
-    log shuts down, on :meth:`flush` and at interpreter exit. Each
+    log shuts down, on :meth:`flush` and at interpreter exit. No record is
+    ever dropped: while more than ``max_pending`` records wait for the disk
+    (10,000 by default), each audited call waits for the writer before it
+    runs, until half of them are written (backpressure; a disk stalled for
+    30 s gets a warning and the calls go on); records from signals
+    (restarts, dead letters) and direct :meth:`record` calls are queued
+    regardless. Each
     ``AuditLog`` starts its chain at ``seq`` 0; appending a second log's
     records to the same file starts a new chain there.
 
@@ -92,11 +100,13 @@ class AuditLog:
             function ``str -> str`` applied to every string after the
             built-in redaction.
         limit: how many records are kept in memory (10,000 by default).
+        max_pending: how many records may wait for the file before audited
+            calls wait for the writer (10,000 by default).
         bodies: also record message bodies.
         prompts: also record the chat messages sent to models.
 
     Raises:
-        ConfigError: for a ``limit`` under 1 or a ``redact`` that is neither
+        ConfigError: for a ``limit`` or ``max_pending`` under 1 or a ``redact`` that is neither
             patterns nor a function (``key="audit"``).
 
     Version added: 0.1
@@ -109,17 +119,22 @@ class AuditLog:
         *,
         redact: Iterable[str | re.Pattern[str]] | Callable[[str], str] | None = None,
         limit: int = DEFAULT_LIMIT,
+        max_pending: int = MAX_PENDING,
         bodies: bool = False,
         prompts: bool = False,
     ) -> None:
         if not isinstance(limit, int) or limit < 1:
             raise ConfigError(f"AuditLog: limit must be a positive int, got {limit!r}", key="audit")
+        if not isinstance(max_pending, int) or max_pending < 1:
+            raise ConfigError(
+                f"AuditLog: max_pending must be a positive int, got {max_pending!r}", key="audit"
+            )
         self._redact = _redactor(redact)
         self.path = Path(path) if path is not None else None
         self.limit = limit
         self.bodies = bodies
         self.prompts = prompts
-        self._writer = AuditWriter(self.path) if self.path is not None else None
+        self._writer = AuditWriter(self.path, max_pending) if self.path is not None else None
         self._records: deque[dict[str, Any]] = deque()
         self._runs: dict[str | None, deque[dict[str, Any]]] = {}
         self._seq = 0
@@ -223,13 +238,14 @@ class AuditLog:
             run_id = self.actor_runs.get(fields["cause"])
             self.record("restart", actor, run_id, event="restarted", **fields)
         else:
-            self.record("restart", fields["supervisor"], None, event="escalated", **fields)
+            supervisor = fields["supervisor"]
+            self.record("restart", supervisor, _run_id(None, None), event="escalated", **fields)
 
     def _on_dead_letter(self, letter: DeadLetter) -> None:
         self.record(
             "dead_letter",
             letter.recipient,
-            None,
+            _run_id(letter.message, None),
             type=type(letter.message).__name__,
             sender=letter.sender,
             reason=letter.reason,
@@ -318,10 +334,14 @@ class _Flusher:
 
 
 def _run_id(message: Any, ctx: ActorContext | None) -> str | None:
+    """The run ``message`` belongs to: its ``run_id``, else its headers' (or the task's)."""
     run_id = getattr(message, "run_id", None)
     if run_id:
         return str(run_id)
-    return None if ctx is None else ctx.headers.get("run_id")
+    if ctx is not None:
+        return ctx.headers.get("run_id")
+    headers = current_headers.get()
+    return None if headers is None else headers.get("run_id")
 
 
 class AuditMiddleware:
@@ -342,6 +362,9 @@ class AuditMiddleware:
         if not self.flushing and self.system is not None and self.system.running:
             self.flushing = True
             self.system.resource(("audit", id(self.log)), lambda: _Flusher(self.log))
+        writer = self.log._writer  # noqa: SLF001 - the log's own middleware
+        if writer is not None and writer.full:
+            await writer.room()
         if isinstance(message, ModelCall):
             return await self._model(message, ctx, call_next)
         if isinstance(message, ToolInvocation):

@@ -7,11 +7,17 @@ without work, closing the file, so an idle log holds no thread nor file.
 ``await flush()`` returns once
 every line queued before it is on disk; at interpreter exit whatever is
 still queued is written too.
+
+The queue is bounded by backpressure, never by dropping: past
+``max_pending`` lines :attr:`AuditWriter.full` is true, and
+``await room()`` waits (in a worker thread, as ``flush`` does) until the
+thread has written it down to half. ``append`` itself never waits, so a line is never lost.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 import weakref
 from pathlib import Path
@@ -24,6 +30,14 @@ __all__ = ["AuditWriter"]
 IDLE = 1.0
 """Seconds without lines after which the worker thread ends (a new line starts another)."""
 
+MAX_PENDING = 10_000
+"""Lines queued for the disk past which :meth:`AuditWriter.room` waits for the thread."""
+
+STALL = 30.0
+"""Seconds :meth:`AuditWriter.room` waits at most for a stalled disk before it lets calls on."""
+
+logger = logging.getLogger("kaizen_actors.telemetry")
+
 _open: weakref.WeakSet[AuditWriter] = weakref.WeakSet()
 
 
@@ -32,11 +46,14 @@ class AuditWriter:
 
     Attributes:
         path: the file appended to (created with its folder if missing).
+        max_pending: how many lines may wait for the disk before :meth:`room`
+            makes its callers wait.
 
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, max_pending: int = MAX_PENDING) -> None:
         self.path = Path(path)
+        self.max_pending = max_pending
         self._cond = threading.Condition()
         self._pending: list[bytes] = []
         self._queued = 0
@@ -51,6 +68,24 @@ class AuditWriter:
     def pending(self) -> int:
         """How many lines are queued and not yet on disk."""
         return self._queued - self._written
+
+    @property
+    def full(self) -> bool:
+        """Whether more than ``max_pending`` lines wait for the disk."""
+        return self._queued - self._written > self.max_pending
+
+    async def room(self) -> None:
+        """Wait until at most half of ``max_pending`` lines wait for the disk.
+
+        Gives up after :data:`STALL` seconds (a disk that stopped answering),
+        logging a warning: the lines stay queued, the calls go on.
+        """
+        low = self._queued - self.max_pending // 2
+        drained = await anyio.to_thread.run_sync(self._wait, low, STALL, abandon_on_cancel=True)
+        if not drained:
+            logger.warning(
+                "audit writer stalled: %d records queued for %s", self.pending, self.path
+            )
 
     def append(self, line: bytes) -> None:
         """Queue ``line`` for writing; never blocks on I/O."""
@@ -95,9 +130,9 @@ class AuditWriter:
             self._written += len(batch)
             self._cond.notify_all()
 
-    def _wait(self, target: int) -> None:
+    def _wait(self, target: int, timeout: float | None = None) -> bool:
         with self._cond:
-            self._cond.wait_for(lambda: self._written >= target)
+            return self._cond.wait_for(lambda: self._written >= target, timeout)
 
     def drain(self) -> None:
         """Write what is queued from the calling thread (for interpreter exit)."""

@@ -12,14 +12,17 @@
   ``https://***@host``) and ``password=...``/``token: ...`` pairs in query
   strings and free text.
 
-Strings are cut to :data:`MAX_TEXT` characters *before* they are scanned, so
-untrusted text cannot make redaction slow; one precompiled pattern does
-all the scanning.
+Dict keys are scanned like strings (a key can be a token). Strings are cut
+to :data:`MAX_TEXT` characters *before* they are scanned, so untrusted text
+cannot make redaction slow; the cut drops the token it falls in, so it
+never leaves a secret's prefix too short to be recognised. One precompiled pattern
+does all the scanning.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -60,28 +63,48 @@ _URL = r"(?<![A-Za-z0-9+.-])(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[
 
 _PATTERN = re.compile(f"{_URL}|{_PAIR}|{'|'.join(_SHAPES)}")
 
+_BOUNDARY = 256
+_TOKEN_CHARS = string.ascii_letters + string.digits + "_-+/=.~"
+
 
 def _may_hold_secret(text: str) -> bool:
-    """False for text no pattern can match (a word without punctuation or key prefixes): fast."""
-    return (
-        ":" in text
-        or "=" in text
-        or "-" in text
-        or "_" in text
-        or "." in text
-        or " " in text
-        or "\t" in text
-        or "\n" in text
-        or "AKIA" in text
-        or "ASIA" in text
-        or "AIza" in text
-    )
+    """False for text no pattern can match: letters and digits only, without key prefixes.
+
+    Every pattern but the AWS and Google key shapes needs a character that is
+    not a letter or digit (``-``, ``_``, ``.``, ``:``, ``=``, any whitespace).
+    """
+    return not text.isalnum() or "AKIA" in text or "ASIA" in text or "AIza" in text
+
+
+def _cut(text: str) -> str:
+    """``text`` cut to :data:`MAX_TEXT` characters, with ``"…"``.
+
+    The cut also drops the run of token characters (letters, digits,
+    ``_-+/=.~``) it falls in, up to :data:`_BOUNDARY` characters back, so no
+    secret is left as a prefix too short for its pattern.
+    """
+    head = text[:MAX_TEXT]
+    kept = head.rstrip(_TOKEN_CHARS)
+    if len(head) - len(kept) > _BOUNDARY:
+        kept = head[: MAX_TEXT - _BOUNDARY]
+    return kept + "…"
 
 
 @lru_cache(maxsize=4096)
 def secret_key(key: str) -> bool:
     """Whether a dict key names a secret (``api_key``, ``Authorization``...)."""
     return SECRET_KEY.search(key) is not None
+
+
+def _mask(text: str) -> str:
+    """``text`` cut to :data:`MAX_TEXT` characters, with the built-in secret shapes masked."""
+    if len(text) > MAX_TEXT:
+        text = _cut(text)
+    return _PATTERN.sub(_replace, text) if _may_hold_secret(text) else text
+
+
+_mask_key = lru_cache(maxsize=4096)(_mask)
+""":func:`_mask` for dict keys, which repeat (a key can be a token too)."""
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -98,7 +121,9 @@ class Redactor:
     Args:
         extra: more regular expressions (strings or compiled) whose matches
             become ``***`` in every string, after the built-in ones.
-        hook: a function ``str -> str`` applied to every string last.
+        hook: a function ``str -> str`` applied to every string value last
+            (dict keys get the patterns, not the hook, so records keep
+            their field names).
 
     Version added: 0.1
 
@@ -117,10 +142,7 @@ class Redactor:
 
     def text(self, value: str) -> str:
         """``value`` cut to :data:`MAX_TEXT` characters, with its secrets masked."""
-        if len(value) > MAX_TEXT:
-            value = value[:MAX_TEXT] + "…"
-        if _may_hold_secret(value):
-            value = _PATTERN.sub(_replace, value)
+        value = _mask(value)
         if self._extra is not None:
             value = self._extra.sub(MASK, value)
         if self._hook is not None:
@@ -132,13 +154,19 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {
-                k: MASK if isinstance(k, str) and secret_key(k) else self(v)
-                for k, v in value.items()
-            }
+            return {self._key(k): self._value(k, v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self(v) for v in value]
         return value
+
+    def _key(self, key: Any) -> Any:
+        if not isinstance(key, str):
+            return key
+        key = _mask_key(key)
+        return key if self._extra is None else self._extra.sub(MASK, key)
+
+    def _value(self, key: Any, value: Any) -> Any:
+        return MASK if isinstance(key, str) and secret_key(key) else self(value)
 
 
 redact = Redactor()

@@ -219,6 +219,10 @@ def _hiding_places(secret: str, password: str) -> list[dict[str, Any]]:
         {"arguments": {"config": {"api_key": secret, "nested": [{"password": password}]}}},
         {"messages": [{"role": "user", "content": f'{{"apiKey": "{secret}"}}'}]},
         {"text": f"export OPENAI_API_KEY={secret}\nsecret: {password}"},
+        {"arguments": {secret: "a token as a key", "nested": {f"Bearer {secret}": 1}}},
+        {"headers": {"X-Auth": f"Bearer\u00a0{secret}"}},
+        {"output": {"answer": "x" * (4096 - 5) + f" {secret} and more"}},
+        {"output": {"answer": "y," * 2040 + f"key={secret}"}},
     ]
 
 
@@ -233,14 +237,89 @@ def test_no_secret_reaches_a_record_fuzz(secret: str, password: str) -> None:
     assert redact(secret) == "***"
 
 
+class Vault(Actor):
+    """Crashes on its first message, naming the secrets it was given; then echoes."""
+
+    def __init__(self, crashes: list[int]) -> None:
+        self.crashes = crashes
+
+    async def receive(self, message: Any, ctx: ActorContext) -> Any:
+        if self.crashes:
+            self.crashes.pop()
+            raise RuntimeError(f"login to https://u:{message['password']}@db failed")
+        await ctx.system.ref("nobody").tell(message)
+        return message
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(secret=SECRETS, password=_PASSWORD)
+def test_no_secret_of_a_systems_bodies_headers_errors_or_dead_letters_is_recorded_fuzz(
+    secret: str, password: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "audit.jsonl"
+    body = {"note": f"call with {secret}", "password": password, "api_key": secret}
+    headers = {"run_id": "r", "Authorization": f"Bearer {secret}"}
+
+    async def main() -> list[dict[str, Any]]:
+        log = AuditLog(path, bodies=True)
+        async with ActorSystem(audit=log) as system:
+            crashes = [1]
+            ref = await system.spawn(lambda: Vault(crashes), name="vault")
+            with pytest.raises(ka.ActorCrashed):
+                await ref.ask(body, headers=headers)
+            assert await ref.ask(body, headers=headers) == body
+        return log.records()
+
+    records = anyio.run(main)
+    assert {"message", "restart", "dead_letter"} <= {r["kind"] for r in records}
+    for text in (json.dumps(records), path.read_text()):
+        assert secret not in text and password not in text
+
+
+async def test_a_dead_letter_sent_while_handling_a_run_carries_its_run_id() -> None:
+    class Forward(Actor):
+        async def receive(self, message: Any, ctx: ActorContext) -> Any:
+            await ctx.system.ref("nobody").tell(message)
+
+    log = AuditLog()
+    async with ActorSystem(audit=log) as system:
+        ref = await system.spawn(Forward, name="forward")
+        await ref.ask("lost", headers={"run_id": "r7"})
+    dead = next(r for r in log.records() if r["kind"] == "dead_letter")
+    assert dead["actor"] == "nobody" and dead["run_id"] == "r7" and dead["sender"] == "forward"
+
+
+async def test_the_writer_applies_backpressure_and_never_drops_a_record(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, max_pending=8)
+    writer = log._writer
+    assert writer is not None
+    for i in range(500):
+        log.record("message", "x", None, n=i)
+    assert writer.pending <= 500
+    await writer.room()
+    assert writer.pending <= 4
+    async with ActorSystem(audit=log) as system:
+        ref = await system.spawn(Echo, name="echo")
+        for i in range(300):
+            await ref.ask(i)
+    assert log.pending == 0
+    assert len(path.read_bytes().splitlines()) == 800 and AuditLog.verify(path)
+    with pytest.raises(ka.ConfigError, match="max_pending"):
+        AuditLog(path, max_pending=0)
+
+
 def test_usage_token_counts_are_not_mistaken_for_secrets() -> None:
     value = {"prompt_tokens": 12, "completion_tokens": 3, "max_tokens": 9, "text": "tokens: 5"}
     assert redact(value) == value
 
 
-def test_untrusted_text_is_cut_before_it_is_scanned() -> None:
+def test_untrusted_text_is_cut_before_it_is_scanned_and_never_inside_a_secret() -> None:
     long = "password" * 10_000
     assert len(redact(long)) <= 4097
+    for pad in range(4080, 4100):
+        cut = redact("x" * pad + " sk-ABCDEFGHIJKLMNOPQRSTUVWX")
+        assert "sk-" not in cut and "ABC" not in cut
 
 
 async def test_secrets_of_a_real_run_reach_neither_the_file_nor_the_logs(
