@@ -23,7 +23,7 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"kaizen-actors audit verify: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
     try:
-        count = verify_lines(lines)
+        count = verify_lines(lines, args.head)
     except AuditError as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return 1
@@ -39,4 +39,9 @@ def add_audit_parser(commands: Any) -> None:
         "verify", help="exit 0 when FILE's hash chain is intact, 1 naming the first broken line"
     )
     verify.add_argument("file", metavar="FILE", help="the JSON Lines file an AuditLog wrote")
+    verify.add_argument(
+        "--head",
+        metavar="HASH",
+        help="the hash of the last record written (AuditLog.head): also detects a cut end",
+    )
     verify.set_defaults(func=_verify)

@@ -190,6 +190,16 @@ class AuditLog:
         return len(self._records)
 
     @property
+    def head(self) -> str | None:
+        """The hash of the last record (``None`` before the first): keep it to check the end.
+
+        A hash chain shows an edited, dropped or reordered line, but not lines
+        cut from the file's end; ``AuditLog.verify(path, head=log.head)``
+        shows those too.
+        """
+        return self._prev.decode() if self._prev else None
+
+    @property
     def pending(self) -> int:
         """How many records are queued for the file and not yet written (0 without a path)."""
         return 0 if self._writer is None else self._writer.pending
@@ -252,30 +262,35 @@ class AuditLog:
         )
 
     @classmethod
-    def verify(cls, path: str | Path) -> bool:
+    def verify(cls, path: str | Path, head: str | None = None) -> bool:
         """Check the hash chain of the JSON Lines file ``path``; ``True`` when intact.
 
-        Reads the file synchronously: for command lines and tests (in async
-        code use :meth:`averify`).
+        A chain cannot show lines cut from its end, nor a whole chain's end
+        where the next log's chain starts (``seq`` 0): give ``head`` (the
+        writing log's :attr:`head`, kept elsewhere) to check that the file
+        ends with that record. Reads the file synchronously: for command
+        lines and tests (in async code use :meth:`averify`).
 
         Raises:
             AuditError: naming the first line (from 1) that is not valid JSON,
                 whose hash does not match its content (edited), or whose
-                ``seq`` does not follow the line before (dropped or reordered).
+                ``seq`` does not follow the line before (dropped or reordered);
+                with ``head``, the line after the file's end when it does not
+                end with that record.
             FileNotFoundError: when there is no such file.
 
         """
-        verify_lines(Path(path).read_bytes().splitlines())
+        verify_lines(Path(path).read_bytes().splitlines(), head)
         return True
 
     @classmethod
-    async def averify(cls, path: str | Path) -> bool:
+    async def averify(cls, path: str | Path, head: str | None = None) -> bool:
         """:meth:`verify` in a worker thread."""
-        return await anyio.to_thread.run_sync(cls.verify, path)
+        return await anyio.to_thread.run_sync(cls.verify, path, head)
 
 
-def verify_lines(lines: Sequence[bytes]) -> int:
-    """Check a trail's lines; return how many records they hold.
+def verify_lines(lines: Sequence[bytes], head: str | None = None) -> int:
+    """Check a trail's lines (ending with the record hashed ``head``, if given); count them.
 
     Raises:
         AuditError: at the first line whose chain breaks.
@@ -304,6 +319,13 @@ def verify_lines(lines: Sequence[bytes]) -> int:
             )
         prev = digest.encode()
         seq = got + 1
+    if head is not None and prev.decode() != head:
+        end = len(lines) + 1
+        raise AuditError(
+            f"line {end}: the file ends before the record hashed {head[:12]}...: "
+            "lines were cut from its end (or head is another log's)",
+            line=end,
+        )
     return len(lines)
 
 

@@ -76,6 +76,21 @@ async def test_editing_deleting_or_swapping_one_line_fails_verify_naming_it(
     assert main(["audit", "verify", str(path)]) == 1
 
 
+async def test_lines_cut_from_the_end_fail_verify_only_against_the_head(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log, _ = await debate_trail(path)
+    assert log.head == log.records()[-1]["hash"]
+    assert AuditLog.verify(path, head=log.head)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:-1]) + "\n")
+    assert AuditLog.verify(path)
+    with pytest.raises(ka.AuditError, match="cut from its end") as caught:
+        AuditLog.verify(path, head=log.head)
+    assert caught.value.line == len(lines)
+    assert main(["audit", "verify", str(path), "--head", str(log.head)]) == 1
+    assert AuditLog().head is None
+
+
 def test_the_cli_verifies_an_intact_file_and_exits_2_for_a_missing_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
